@@ -1,0 +1,134 @@
+"""The API's front door: /api/v1/, with session or token authentication and one error format.
+
+Each app contributes a router from its own `api.py`; this module only wires them together.
+Errors always read {"error": {"code": ..., "message": ..., "details": [...]}}.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from qinglian.accounts.api import router as accounts_router
+from qinglian.accounts.services import BadToken, token_authenticate
+from qinglian.core.api import router as core_router
+from qinglian.orgs.api import router as orgs_router
+
+log = logging.getLogger(__name__)
+
+TOKEN_PROBLEMS = {
+    "malformed": "The API token is malformed: expected 'Authorization: Bearer ql_<prefix>_<secret>'.",
+    "unknown": "The API token is not recognised.",
+    "expired": "The API token has expired.",
+    "revoked": "The API token has been revoked.",
+    "inactive": "The API token's account is disabled.",
+}
+
+
+class TokenProblem(Exception):
+    def __init__(self, code: str):
+        self.code = code
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "Personal API token: Authorization: Bearer ql_<prefix>_<secret>"
+
+    def authenticate(self, request, token):
+        try:
+            user = token_authenticate(token)
+        except BadToken as exc:
+            raise TokenProblem(str(exc)) from None
+        request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's login session; unsafe methods need the CSRF token, as on every form."""
+
+    param_name = "sessionid"
+
+    def __init__(self):
+        super().__init__(csrf=True)
+
+    def authenticate(self, request, key):
+        return request.user if request.user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="Qinglian API",
+    version="1.0.0",
+    description="Qinglian's REST API. Every endpoint returns only what the caller's roles allow.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request, status: int, code: str, message: str, details=None):
+    body = {"error": {"code": code, "message": str(message)}}
+    if details:
+        body["error"]["details"] = details
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(TokenProblem)
+def _token_problem(request, exc):
+    return error(request, 401, f"token_{exc.code}", TOKEN_PROBLEMS[exc.code])
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error(request, 401, "not_authenticated", _("Log in or send an API token."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error(request, 404, "not_found", _("No such record, or it is not within your organisations."))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error(request, 403, "forbidden", _("Your roles do not allow this."))
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc):
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return error(request, 422, "invalid", _("Some values are not valid."), details)
+
+
+@api.exception_handler(DjangoValidationError)
+def _invalid_model(request, exc):
+    if hasattr(exc, "message_dict"):
+        details = [{"field": f, "message": m} for f, ms in exc.message_dict.items() for m in ms]
+    else:
+        details = [{"field": None, "message": m} for m in exc.messages]
+    return error(request, 422, "invalid", _("Some values are not valid."), details)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    log.exception("API error on %s", request.path)
+    return error(request, 500, "server_error", _("Something went wrong; the error has been logged."))
+
+
+api.add_router("/", core_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/orgs", orgs_router)

@@ -1,0 +1,37 @@
+"""Long work with progress: a Job row the worker updates and the waiting person's page polls."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from qinglian.core.models import Job
+
+
+def job_create(*, owner, kind: str, title: str, params: dict | None = None) -> Job:
+    return Job.objects.create(owner=owner, kind=kind, title=title, params=params or {})
+
+
+def job_progress(job: Job, *, done: int, total: int | None = None, message: str = "") -> None:
+    fields = {"done": done, "status": Job.Status.RUNNING}
+    if total is not None:
+        fields["total"] = total
+    if message:
+        fields["message"] = message
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_finish(job: Job, *, message: str = "", result_file: str = "") -> None:
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.DONE, message=message, result_file=result_file, finished_at=timezone.now()
+    )
+
+
+def job_fail(job: Job, *, message: str) -> None:
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=message, finished_at=timezone.now())
+
+
+def job_enqueue(task, job: Job) -> Job:
+    """Queue `task(job_id)` once the surrounding transaction commits."""
+    transaction.on_commit(lambda: task.enqueue(str(job.pk)))
+    return job

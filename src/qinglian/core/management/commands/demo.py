@@ -1,0 +1,38 @@
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from qinglian.core.registry import registry
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo organisation (once), print the demo logins and serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--members", type=int, default=300, help="members on the demo register (default 300)")
+        parser.add_argument("--no-serve", action="store_true", help="load and print the logins, then exit")
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+
+    def handle(self, *args, members, no_serve, bind, **options):
+        if members < 20:
+            raise CommandError("--members must be at least 20 (enough for every branch and demo login).")
+        call_command("migrate", interactive=False, verbosity=0)
+        started = time.monotonic()
+        results = []
+        with transaction.atomic():
+            for _order, load in registry.demo:
+                results.append(load(members=members))
+        if any(r.get("loaded") for r in results):
+            self.stdout.write(f"Demo organisation loaded in {time.monotonic() - started:.1f} s.")
+        else:
+            self.stdout.write("Demo organisation already loaded; keeping its data.")
+        for result in results:
+            if result.get("logins"):
+                self.stdout.write(f"\nDemo logins (password for all: {result['password']}):")
+                for username, role_zh, role_en in result["logins"]:
+                    self.stdout.write(f"  {username:<14} {role_zh}  /  {role_en}")
+                self.stdout.write("")
+        if not no_serve:
+            call_command("serve", bind=bind, with_worker=True)

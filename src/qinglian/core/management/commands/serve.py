@@ -1,0 +1,49 @@
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Qinglian with gunicorn sync workers (one per core), optionally with a task worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("QINGLIAN_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+        parser.add_argument("--with-worker", action="store_true", help="also run `qinglian worker` in the background")
+
+    def handle(self, *args, bind, workers, with_worker, **options):
+        worker = None
+        if with_worker:
+            worker = subprocess.Popen([sys.executable, "-m", "qinglian.cli", "worker", "--quiet"])
+        if not settings.DEBUG:
+            subprocess.run([sys.executable, "-m", "qinglian.cli", "collectstatic", "--noinput", "-v0"], check=True)
+        self.stdout.write(f"Serving on http://{bind}/  (Ctrl-C stops)")
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "qinglian.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-" if options["verbosity"] > 1 else "/dev/null",
+            "--error-logfile",
+            "-",
+        ]
+        try:
+            subprocess.run(command, check=False)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker:
+                worker.terminate()
+                worker.wait(10)

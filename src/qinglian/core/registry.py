@@ -1,0 +1,71 @@
+"""The registries through which apps plug into the shell without the core importing them.
+
+- navigation: entries of the left-hand menu (only built modules register, so only they appear);
+- to-dos: functions that list a user's open items for the home page;
+- reminders: functions the daily reminders task calls;
+- demo: functions that add an app's records to the demo organisation;
+- indicators: evaluation reads every module only through the queries registered here;
+- access: the access-control functions, supplied by `orgs` (which owns the tree they reason
+  about), so that core and accounts can check permissions without importing a domain app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: Any
+    url_name: str
+    icon: str
+    permission: str | None = None
+    order: int = 100
+    section: Any = ""
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    title: str
+    url: str
+    due: Any = None
+    kind: Any = ""
+    overdue: bool = False
+
+
+@dataclass
+class Registry:
+    nav: list[NavItem] = field(default_factory=list)
+    todos: list[Callable[[Any], list[TodoItem]]] = field(default_factory=list)
+    reminders: list[Callable[[Any], int]] = field(default_factory=list)
+    demo: list[tuple[int, Callable[..., None]]] = field(default_factory=list)
+    indicators: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    has_permission: Callable[[Any, str], bool] = lambda user, action: False
+    is_privileged: Callable[[Any], bool] = lambda user: False
+
+    def add_nav(self, item: NavItem) -> None:
+        if all(existing.key != item.key for existing in self.nav):
+            self.nav.append(item)
+            self.nav.sort(key=lambda i: i.order)
+
+    def add_todos(self, fn: Callable[[Any], list[TodoItem]]) -> None:
+        if fn not in self.todos:
+            self.todos.append(fn)
+
+    def add_reminders(self, fn: Callable[[Any], int]) -> None:
+        if fn not in self.reminders:
+            self.reminders.append(fn)
+
+    def add_demo(self, order: int, fn: Callable[..., None]) -> None:
+        if all(existing is not fn for _, existing in self.demo):
+            self.demo.append((order, fn))
+            self.demo.sort(key=lambda pair: pair[0])
+
+    def add_indicator(self, code: str, fn: Callable[..., Any]) -> None:
+        self.indicators[code] = fn
+
+
+registry = Registry()

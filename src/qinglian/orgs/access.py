@@ -1,0 +1,224 @@
+"""Access control: the one place that decides who may do what, and on which part of the tree.
+
+A user holds roles on organisations (`RoleAssignment`), each optionally covering the subtree
+below. A role is a set of permission codes ("member.view", "rule.change", ...). Every view,
+endpoint, export, dashboard and search asks `can(user, action, obj)` for one object, or filters
+with `QuerySet.visible_to(user, action)`, which both read the same assignments.
+
+Apps declare their permission codes and grant them to the built-in roles with `register()`;
+the built-in role rows are brought up to date after every migrate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from qinglian.orgs.models import PATH_END, Organisation, Role, RoleAssignment
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name_zh: str
+    name_en: str
+    privileged: bool = False
+    order: int = 100
+    permissions: set[str] = field(default_factory=set)
+
+
+# The built-in roles. Each app adds the permissions its own work needs through register().
+BUILTIN_ROLES: dict[str, RoleSpec] = {
+    spec.code: spec
+    for spec in [
+        RoleSpec("member", "党员", "Party member", order=10),
+        RoleSpec("branch_secretary", "支部书记", "Branch secretary", order=20),
+        RoleSpec("org_commissioner", "组织委员", "Organisation commissioner", order=30),
+        RoleSpec("propaganda_commissioner", "宣传委员", "Propaganda commissioner", order=40),
+        RoleSpec("discipline_commissioner", "纪检委员", "Discipline commissioner", order=50),
+        RoleSpec("committee_office", "党委办公室", "Party committee office", privileged=True, order=60),
+        RoleSpec("discipline_staff", "纪检干部", "Discipline inspection staff", privileged=True, order=70),
+        RoleSpec("department_liaison", "部门联络员", "Department liaison", order=80),
+        RoleSpec("auditor", "审计员（只读）", "Auditor (read-only)", privileged=True, order=90),
+        RoleSpec("administrator", "系统管理员", "Administrator", privileged=True, order=100),
+    ]
+}
+
+# Permission code -> label, for the role pages.
+PERMISSIONS: dict[str, str] = {}
+
+
+def register(permissions: dict[str, str], grants: dict[str, list[str]]) -> None:
+    """Declare permission codes and grant them to built-in roles (called from AppConfig.ready)."""
+    PERMISSIONS.update(permissions)
+    for role_code, codes in grants.items():
+        unknown = set(codes) - set(PERMISSIONS)
+        if unknown:
+            raise ValueError(f"unknown permissions granted to {role_code}: {sorted(unknown)}")
+        BUILTIN_ROLES[role_code].permissions.update(codes)
+
+
+register(
+    {
+        "org.view": _("See the organisation and its register"),
+        "org.manage": _("Create, rename and move organisations"),
+        "member.view": _("See members"),
+        "member.manage": _("Add and edit members"),
+        "member.view_id": _("See members' full ID numbers"),
+        "role.assign": _("Assign roles"),
+        "rule.view": _("See rules"),
+        "rule.change": _("Revise rules"),
+        "audit.view": _("Read the audit trail"),
+        "sealed.view": _("Read sealed discipline-inspection data"),
+    },
+    {
+        "member": ["org.view", "member.view"],
+        "branch_secretary": ["org.view", "member.view", "member.manage", "rule.view"],
+        "org_commissioner": ["org.view", "member.view", "member.manage", "member.view_id", "rule.view"],
+        "propaganda_commissioner": ["org.view", "member.view"],
+        "discipline_commissioner": ["org.view", "member.view"],
+        "committee_office": [
+            "org.view",
+            "org.manage",
+            "member.view",
+            "member.manage",
+            "member.view_id",
+            "role.assign",
+            "rule.view",
+        ],
+        "discipline_staff": ["org.view", "member.view", "sealed.view", "rule.view"],
+        "department_liaison": ["org.view"],
+        "auditor": ["org.view", "member.view", "rule.view", "audit.view"],
+        # Separation of duties (三员分立): the administrator runs the system but neither reads
+        # the audit trail (the auditor does) nor the sealed compartment.
+        "administrator": [
+            "org.view",
+            "org.manage",
+            "member.view",
+            "member.manage",
+            "role.assign",
+            "rule.view",
+            "rule.change",
+        ],
+    },
+)
+
+
+def roles_sync() -> None:
+    """Create or update the built-in role rows from BUILTIN_ROLES (run after migrate)."""
+    for spec in BUILTIN_ROLES.values():
+        Role.objects.update_or_create(
+            code=spec.code,
+            defaults={
+                "name_zh": spec.name_zh,
+                "name_en": spec.name_en,
+                "privileged": spec.privileged,
+                "order": spec.order,
+                "permissions": sorted(spec.permissions),
+                "builtin": True,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Grant:
+    org_id: int
+    path: str
+    subtree: bool
+    permissions: frozenset[str]
+    privileged: bool
+
+
+def grants(user) -> list[Grant]:
+    """The user's active grants, read once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_qinglian_grants", None)
+    if cached is None:
+        cached = [
+            Grant(
+                a.organisation_id,
+                a.organisation.path,
+                a.include_subtree,
+                frozenset(a.role.permissions),
+                a.role.privileged,
+            )
+            for a in RoleAssignment.objects.active()
+            .filter(user=user, organisation__is_active=True)
+            .select_related("organisation", "role")
+        ]
+        user._qinglian_grants = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached grants after the user's assignments change."""
+    if hasattr(user, "_qinglian_grants"):
+        del user._qinglian_grants
+
+
+def is_privileged(user) -> bool:
+    return any(g.privileged for g in grants(user))
+
+
+def has_permission(user, action: str) -> bool:
+    """Whether the user holds `action` anywhere (for menus and pages without one object)."""
+    return any(action in g.permissions for g in grants(user))
+
+
+def covers(grant: Grant, path: str) -> bool:
+    return path == grant.path or (grant.subtree and path.startswith(grant.path))
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May `user` do `action` on `obj`? Without an object: anywhere at all.
+
+    The object tells where it sits through `access_path` (an Organisation's own path, or the
+    path of the organisation a record belongs to).
+    """
+    if obj is None:
+        return has_permission(user, action)
+    path = obj.access_path
+    return any(action in g.permissions and covers(g, path) for g in grants(user))
+
+
+def scope_q(user, action: str, *, model) -> Q:
+    """A filter matching the rows of `model` that the user may `action`.
+
+    Subtree grants become path ranges (index range scans); single-unit grants match the id.
+    Nothing matches for a user without the permission.
+    """
+    is_org = model is Organisation
+    prefix = "" if is_org else f"{getattr(model, 'access_org_field', 'organisation')}__"
+    q = Q(pk__in=[])
+    for grant in grants(user):
+        if action not in grant.permissions:
+            continue
+        if grant.subtree:
+            q |= Q(**{f"{prefix}path__gte": grant.path, f"{prefix}path__lt": grant.path + PATH_END})
+        elif is_org:
+            q |= Q(pk=grant.org_id)
+        else:
+            q |= Q(**{f"{prefix}id": grant.org_id})
+    return q
+
+
+def get_visible_or_404(queryset, user, action: str, **lookup):
+    """Fetch one object the user may `action`, or 404 -- the same answer whether it exists or not."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None or not can(user, action, obj):
+        raise Http404(_("No such record, or it is not within your organisations."))
+    return obj
+
+
+def scope_roots(user) -> list[Organisation]:
+    """The topmost organisations the user can see: the choices of the scope selector."""
+    paths = sorted({g.path for g in grants(user) if "org.view" in g.permissions})
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(r) for r in roots):
+            roots.append(path)
+    return list(Organisation.objects.filter(path__in=roots).order_by("path"))

@@ -1,0 +1,57 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender, **kwargs):
+    from qinglian.orgs.access import roles_sync
+
+    roles_sync()
+
+
+class OrgsConfig(AppConfig):
+    name = "qinglian.orgs"
+    label = "orgs"
+    verbose_name = _("Organisations and people")
+
+    def ready(self):
+        from qinglian.core.registry import NavItem, registry
+        from qinglian.orgs import access, demo
+
+        registry.has_permission = access.has_permission
+        registry.is_privileged = access.is_privileged
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="qinglian.orgs.roles")
+        registry.add_nav(
+            NavItem(
+                "orgs",
+                _("Organisations"),
+                "orgs:org_list",
+                "diagram-3",
+                "org.view",
+                order=10,
+                section=_("Organisation & people"),
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                "members",
+                _("Members"),
+                "orgs:member_list",
+                "people",
+                "member.view",
+                order=11,
+                section=_("Organisation & people"),
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                "roles",
+                _("Roles"),
+                "orgs:assignment_list",
+                "person-badge",
+                "role.assign",
+                order=920,
+                section=_("Administration"),
+            )
+        )
+        registry.add_demo(10, demo.load)

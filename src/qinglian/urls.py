@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from qinglian.api import api
+
+urlpatterns = [
+    path("", include("qinglian.core.urls")),
+    path("accounts/", include("qinglian.accounts.urls")),
+    path("orgs/", include("qinglian.orgs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+if settings.DEBUG:
+    # Superusers only, for inspecting data during development; staff use the pages above.
+    urlpatterns.append(path("django-admin/", admin.site.urls))
+
+handler403 = "qinglian.core.views.permission_denied"
+handler404 = "qinglian.core.views.page_not_found"
+handler500 = "qinglian.core.views.server_error"
