@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
