@@ -6,7 +6,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.orgs import services
 from qinglian.orgs.access import get_visible_or_404
-from qinglian.orgs.models import Member, Organisation, RoleAssignment, subtree_q
+from qinglian.orgs.models import Member, Organisation, RoleAssignment
 
 router = Router(tags=["organisations"])
 
@@ -117,12 +117,8 @@ def member_list(request, org_id: int, q: str = ""):
 
 @router.get("/{org_id}/roles", response=list[AssignmentOut], summary="Role assignments in a subtree")
 @paginate(PageNumberPagination)
-def assignment_list(request, org_id: int):
+def assignment_list(request, org_id: int, role: str = ""):
     org = get_visible_or_404(Organisation.objects, request.user, "role.assign", pk=org_id)
-    return (
-        RoleAssignment.objects.active()
-        .filter(subtree_q(org.path, "organisation__"))
-        .filter(organisation__in=Organisation.objects.visible_to(request.user, "role.assign"))
-        .select_related("user", "role")
-        .order_by("organisation__path", "id")
-    )
+    qs = RoleAssignment.objects.active().in_subtree(org).assignable_by(request.user)
+    qs = qs.filter(role__code=role) if role else qs
+    return qs.select_related("user", "role").order_by("organisation__path", "id")

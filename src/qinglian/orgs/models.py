@@ -144,6 +144,15 @@ class RoleAssignmentQuerySet(models.QuerySet):
         day = on or timezone.localdate()
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
+    def in_subtree(self, org):
+        return self.filter(subtree_q(org.path, "organisation__"))
+
+    def assignable_by(self, user):
+        """Assignments on organisations where the user may assign roles."""
+        from qinglian.orgs.access import scope_q  # access imports this module: resolve at call time
+
+        return self.filter(scope_q(user, "role.assign", model=self.model))
+
 
 class RoleAssignment(models.Model):
     """A role held by a user on an organisation, optionally with everything under it."""

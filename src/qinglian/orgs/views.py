@@ -16,7 +16,7 @@ from qinglian.orgs import services
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.forms import AssignmentForm, OrganisationForm, RenameForm
 from qinglian.orgs.middleware import SESSION_KEY
-from qinglian.orgs.models import Member, Organisation, RoleAssignment, subtree_q
+from qinglian.orgs.models import Member, Organisation, Role, RoleAssignment, subtree_q
 
 
 def _children(user, org):
@@ -131,16 +131,17 @@ def assignment_list(request):
     root = request.scope
     if root is None:
         raise Http404
-    assignments = (
-        RoleAssignment.objects.active()
-        .filter(subtree_q(root.path, "organisation__"))
-        .filter(organisation__in=Organisation.objects.visible_to(request.user, "role.assign"))
-        .select_related("user", "role", "organisation")
-        .order_by("organisation__path", "role__order")
-    )
-    page = Paginator(assignments, 50).get_page(request.GET.get("page"))
+    role = Role.objects.filter(code=request.GET.get("role", "")).first()
+    assignments = RoleAssignment.objects.active().in_subtree(root).assignable_by(request.user)
+    # Every member holds the member role; listing them all would drown the roles that matter.
+    roles = list(Role.objects.all())
+    shown = [role] if role else [r for r in roles if r.code != "member"]
+    assignments = assignments.filter(role__in=shown).select_related("user", "role", "organisation")
+    ordered = assignments.order_by("organisation__path", "role__order", "id")
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     form = AssignmentForm(initial={"organisation": root.pk})
-    return render(request, "orgs/assignment_list.html", {"page": page, "form": form, "root": root})
+    context = {"page": page, "form": form, "root": root, "roles": roles, "role": role}
+    return render(request, "orgs/assignment_list.html", context)
 
 
 @permission_required("role.assign")
