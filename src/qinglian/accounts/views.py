@@ -34,8 +34,15 @@ class LoginView(auth_views.LoginView):
         audit_record(actor=self.request.user, action="auth.login", obj=self.request.user)
         return response
 
+    def form_invalid(self, form):
+        username = (form.data.get("username") or "")[:150]
+        audit_record(actor=None, action="auth.login_failed", object_type="auth.user", object_repr=username)
+        return super().form_invalid(form)
+
 
 def locked_out(request, credentials=None, *args, **kwargs):
+    username = ((credentials or {}).get("username") or request.POST.get("username") or "")[:150]
+    audit_record(actor=None, action="auth.locked_out", object_type="auth.user", object_repr=username)
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 

@@ -99,6 +99,16 @@ def audit_record(
     return event
 
 
+def audit_sealed_read(*, actor, obj, reason: str) -> AuditEvent:
+    """Record that someone read sealed data (a reporter's identity, a clue's content), and why.
+
+    Reading sealed data without a reason is refused: the reason is what an auditor checks.
+    """
+    if not reason.strip():
+        raise ValueError("a reason is required to read sealed data")
+    return audit_record(actor=actor, action="sealed.read", obj=obj, reason=reason, sealed=True)
+
+
 @dataclass
 class ChainBreak:
     seq: int
