@@ -129,7 +129,8 @@ def load(*, members: int = 300) -> dict:
     today = date(2026, 11, 29)
     member_rows, user_rows = [], []
     for n in range(members):
-        key = branches[n % len(branches)]
+        # The first few go to the budget branch, where the demo's branch-level logins sit.
+        key = "budget" if n < len(LOGINS) else branches[n % len(branches)]
         retired = key == "retired"
         home = rng.choice(groups[key]) if groups[key] and rng.random() < 0.85 else orgs[key]
         name = _name(rng)
