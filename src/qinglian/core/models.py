@@ -154,6 +154,23 @@ class Rule(models.Model):
     def title(self) -> str:
         return self.title_en if (get_language() or "").startswith("en") else self.title_zh
 
+    @property
+    def unit_label(self) -> str:
+        return str(RULE_UNITS.get(self.unit, self.unit))
+
+
+# Units that shipped rules use, stored in English and shown in the reader's language.
+RULE_UNITS = {
+    "days": _("days"),
+    "working days": _("working days"),
+    "months": _("months"),
+    "years": _("years"),
+    "hours": _("hours"),
+    "times per year": _("times per year"),
+    "percent": _("percent"),
+    "members": _("members"),
+}
+
 
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
