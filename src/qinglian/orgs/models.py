@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Each level of the materialised path is four base-36 characters: 1.6 million children per
 # parent and 63 levels in 255 characters. '~' sorts after every path character, so a subtree is
@@ -234,7 +235,7 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="member",
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     name_pinyin = models.CharField(_("pinyin"), max_length=200, blank=True, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
