@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "qinglian.core",
     "qinglian.accounts",
+    "qinglian.reports",
     "qinglian.orgs",
 ]
 
