@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -203,10 +204,13 @@ def role_assign(
 
 @transaction.atomic
 def role_revoke(*, assignment: RoleAssignment, actor, reason: str = "") -> None:
-    """End a role assignment today (kept for the record, no longer in force)."""
-    assignment.valid_to = max(timezone.localdate(), assignment.valid_from)
-    assignment.save(update_fields=["valid_to"])
-    access.forget(assignment.user)
+    """End a role assignment now: it was last in force yesterday (kept for the record).
+
+    `valid_to` is the last day in force, so ending "today" must set yesterday. An assignment that
+    had not been in force before today cannot end yesterday; it is removed, and the audit trail
+    keeps its record. An assignment that already ended keeps its end date.
+    """
+    yesterday = timezone.localdate() - timedelta(days=1)
     audit_record(
         actor=actor,
         action="role.revoke",
@@ -214,3 +218,9 @@ def role_revoke(*, assignment: RoleAssignment, actor, reason: str = "") -> None:
         reason=reason,
         changes={"role": assignment.role.code, "user": assignment.user.get_username()},
     )
+    if assignment.valid_from > yesterday:
+        RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    elif assignment.valid_to is None or assignment.valid_to > yesterday:
+        assignment.valid_to = yesterday
+        assignment.save(update_fields=["valid_to"])
+    access.forget(assignment.user)
