@@ -71,9 +71,10 @@ def decrypt(stored: str) -> str:
     name, _, blob = stored.partition(":")
     if name not in HASHES or not blob:
         raise CryptoError("unknown cipher suite")
-    raw = base64.urlsafe_b64decode(blob.encode("ascii"))
-    nonce, tag, body = raw[:12], raw[12:28], raw[28:]
     try:
+        # Inside the try: a damaged value may fail already as base64 (or non-ASCII text).
+        raw = base64.urlsafe_b64decode(blob.encode("ascii"))
+        nonce, tag, body = raw[:12], raw[12:28], raw[28:]
         decryptor = Cipher(_algorithm(name, _data_key(name)), modes.GCM(nonce, tag)).decryptor()
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
     except Exception as exc:  # cryptography raises InvalidTag; any failure means unreadable

@@ -21,10 +21,12 @@ def job_progress(job: Job, *, done: int, total: int | None = None, message: str 
     Job.objects.filter(pk=job.pk).update(**fields)
 
 
-def job_finish(job: Job, *, message: str = "", result_file: str = "") -> None:
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.DONE, message=message, result_file=result_file, finished_at=timezone.now()
-    )
+def job_finish(job: Job, *, message: str = "", result_file: str = "", done: int | None = None) -> None:
+    """Mark the job done; `done` is the final count (progress is only reported every few thousand)."""
+    fields = {"status": Job.Status.DONE, "message": message, "result_file": result_file, "finished_at": timezone.now()}
+    if done is not None:
+        fields["done"] = done
+    Job.objects.filter(pk=job.pk).update(**fields)
 
 
 def job_fail(job: Job, *, message: str) -> None:

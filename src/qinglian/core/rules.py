@@ -95,11 +95,12 @@ def rule_revise(
     if not reason.strip():
         raise ValidationError(_("Say why the rule changes."))
     path = rule.org_path if org_path is None else org_path
+    # The latest version, whether in force on that day or not: a start before it would leave two
+    # versions open at once (the older one never ended), so it is refused like an equal start.
     previous = (
         Rule.objects.select_for_update()
-        .effective_on(effective_from)
         .filter(key=rule.key, org_path=path)
-        .order_by("-version")
+        .order_by("-effective_from", "-version")
         .first()
     )
     if previous and previous.effective_from >= effective_from:
@@ -121,7 +122,7 @@ def rule_revise(
     )
     new.full_clean()
     new.save()
-    if previous:
+    if previous and (previous.effective_to is None or previous.effective_to >= effective_from):
         Rule.objects.filter(pk=previous.pk).update(effective_to=effective_from - timedelta(days=1))
     audit_record(
         actor=actor,

@@ -74,7 +74,7 @@ def audit_export(job_id: str) -> str:
                 if n % 2000 == 0:
                     job_progress(job, done=n)
         with override(job.params.get("lang")):
-            job_finish(job, message=_("{n} events exported.").format(n=total), result_file=name)
+            job_finish(job, message=_("{n} events exported.").format(n=total), result_file=name, done=total)
         return name
     except Exception as exc:
         job_fail(job, message=str(exc))
@@ -90,7 +90,8 @@ def audit_check(job_id: str) -> bool:
     result = audit_verify(progress=lambda n: job_progress(job, done=n))
     with override(job.params.get("lang")):
         if result.ok:
-            job_finish(job, message=_("The chain is intact: {n} events checked.").format(n=result.checked))
+            message = _("The chain is intact: {n} events checked.").format(n=result.checked)
         else:
-            job_finish(job, message=_("The chain is broken: {problem}").format(problem=result.breaks[0].problem))
+            message = _("The chain is broken: {problem}").format(problem=result.breaks[0].problem)
+        job_finish(job, message=message, done=result.checked)
     return result.ok
