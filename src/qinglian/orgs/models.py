@@ -4,9 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 # Each level of the materialised path is four base-36 characters: 1.6 million children per
 # parent and 63 levels in 255 characters. '~' sorts after every path character, so a subtree is
