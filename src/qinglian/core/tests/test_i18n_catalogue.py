@@ -49,7 +49,7 @@ def test_parser_reads_multiline_and_escaped_entries():
     email = next(e for msgid, e in entries.items() if msgid.startswith("Hello %(name)s,\n\n"))
     assert "python-format" in email.flags
     assert email.msgstr[0].startswith("%(name)s，")
-    assert "%(user.get_username)s" in email.msgstr[0]
+    assert "%(username)s" in email.msgstr[0]
 
 
 def write(path: Path, body: str) -> Path:
