@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from qinglian.accounts.api import router as accounts_router
+from qinglian.accounts.middleware import second_factor_missing
 from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
 from qinglian.orgs.api import router as orgs_router
@@ -59,7 +60,13 @@ class SessionAuth(APIKeyCookie):
         super().__init__(csrf=True)
 
     def authenticate(self, request, key):
+        if second_factor_missing(request.user):
+            raise TwoFactorMissing
         return request.user if request.user.is_authenticated else None
+
+
+class TwoFactorMissing(Exception):
+    """A privileged user's session has not passed the second factor yet."""
 
 
 api = NinjaAPI(
@@ -85,6 +92,13 @@ def _token_problem(request, exc):
     return error(request, 401, f"token_{exc.code}", TOKEN_PROBLEMS[exc.code])
 
 
+@api.exception_handler(TwoFactorMissing)
+def _second_factor(request, exc):
+    return error(
+        request, 401, "two_factor_required", _("Your role requires two-factor authentication. Set it up to continue.")
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return error(request, 401, "not_authenticated", _("Log in or send an API token."))
@@ -100,12 +114,20 @@ def _forbidden(request, exc):
     return error(request, 403, "forbidden", _("Your roles do not allow this."))
 
 
+def _field(loc) -> str | None:
+    """The field as the client named it: ("query", "page") -> "page", ("body", "payload", "name") -> "name".
+
+    A body's parameter name ("payload") is ours, not part of the JSON the client sent.
+    """
+    parts = [str(p) for p in loc[1:]]
+    if loc and loc[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
 @api.exception_handler(NinjaValidationError)
 def _invalid(request, exc):
-    details = [
-        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
-        for e in exc.errors
-    ]
+    details = [{"field": _field(e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors]
     return error(request, 422, "invalid", _("Some values are not valid."), details)
 
 

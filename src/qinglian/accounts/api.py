@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from qinglian.accounts.models import ApiToken
 from qinglian.accounts.services import token_create, token_revoke
@@ -48,7 +48,8 @@ class TokenOut(Schema):
 
 class TokenIn(Schema):
     name: str
-    days: int = 90
+    # The same bounds as the page's form: 0 or fewer days made a token that had already expired.
+    days: int = Field(90, ge=1, le=3650)
 
 
 class TokenCreatedOut(TokenOut):

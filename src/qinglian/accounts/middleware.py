@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
 from qinglian.core.registry import registry
 
-# Paths a privileged user may open before completing two-factor enrolment or verification.
-OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/v1/health", "/jsi18n/")
+# Paths a privileged user may open before completing two-factor enrolment or verification. Not
+# the rest of /accounts/: API tokens made there would let the password alone into the API.
+OPEN_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/",
+    "/accounts/password/reset/",
+    "/static/",
+    "/i18n/",
+    "/api/v1/health",
+    "/jsi18n/",
+)
+
+
+def second_factor_missing(user) -> bool:
+    """Whether the user holds a privileged role but has not confirmed TOTP in this session."""
+    return (
+        settings.TWO_FACTOR_REQUIRED
+        and user.is_authenticated
+        and not user.is_verified()
+        and registry.is_privileged(user)
+    )
 
 
 class SessionExpiryMiddleware:
@@ -22,10 +44,17 @@ class SessionExpiryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        had_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
-        if had_cookie and not request.user.is_authenticated and request.session.is_empty():
+        had_cookie = bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        expired = had_cookie and not request.user.is_authenticated and request.session.is_empty()
+        if expired:
             request.session_expired = True
-        return self.get_response(request)
+        response = self.get_response(request)
+        login_url = resolve_url(settings.LOGIN_URL)
+        if expired and response.status_code == 302 and response["Location"].startswith(login_url):
+            # This response deletes the dead cookie, so the login page it leads to cannot tell by
+            # itself why the person is there: say so in its address.
+            response["Location"] += "&expired=1" if "?" in response["Location"] else "?expired=1"
+        return response
 
 
 class TwoFactorRequiredMiddleware:
@@ -36,16 +65,15 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
+        # The API answers 401 itself (qinglian.api.SessionAuth) rather than redirecting.
         if (
-            settings.TWO_FACTOR_REQUIRED
-            and user.is_authenticated
-            and not request.path.startswith(OPEN_PREFIXES)
+            not request.path.startswith(OPEN_PREFIXES)
             and not request.path.startswith("/api/")
-            and not user.is_verified()
-            and registry.is_privileged(user)
+            and second_factor_missing(user)
         ):
+            query = urlencode({"next": request.get_full_path()})
             if any(devices_for_user(user, confirmed=True)):
-                return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
+                return redirect(f"{reverse('accounts:otp_verify')}?{query}")
             messages.info(request, _("Your role requires two-factor authentication. Set it up to continue."))
-            return redirect(f"{reverse('accounts:otp_setup')}?next={request.get_full_path()}")
+            return redirect(f"{reverse('accounts:otp_setup')}?{query}")
         return self.get_response(request)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from base64 import b32encode
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -97,8 +99,9 @@ def otp_setup(request):
             return redirect(_next(request))
         form.add_error("code", _("That code is not right. Check the time on your phone and try the newest code."))
     qr = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#222")
+    secret = b32encode(device.bin_key).decode()
     return render(
-        request, "accounts/otp_setup.html", {"form": form, "qr": qr, "secret": device.b32_key(), "next": _next(request)}
+        request, "accounts/otp_setup.html", {"form": form, "qr": qr, "secret": secret, "next": _next(request)}
     )
 
 
