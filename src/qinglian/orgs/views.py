@@ -185,7 +185,8 @@ def assignment_revoke(request, pk: int):
 @login_required
 @require_POST
 def scope_set(request):
-    org = get_visible_or_404(Organisation.objects, request.user, "org.view", pk=request.POST.get("organisation") or 0)
+    chosen = request.POST.get("organisation", "")
+    org = get_visible_or_404(Organisation.objects, request.user, "org.view", pk=int(chosen) if chosen.isdigit() else 0)
     request.session[SESSION_KEY] = org.pk
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
