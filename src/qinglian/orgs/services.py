@@ -14,8 +14,18 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from qinglian.core.audit import audit_record
+from qinglian.core.models import Rule
 from qinglian.orgs import access
-from qinglian.orgs.models import ALLOWED_PARENTS, STEP, Member, Organisation, Role, RoleAssignment, subtree_q
+from qinglian.orgs.models import (
+    ALLOWED_PARENTS,
+    PATH_END,
+    STEP,
+    Member,
+    Organisation,
+    Role,
+    RoleAssignment,
+    subtree_q,
+)
 
 DIGITS = string.digits + string.ascii_uppercase
 
@@ -43,14 +53,19 @@ def full_pinyin(name: str) -> str:
 
 
 def _next_child_path(parent: Organisation | None) -> str:
+    """A fresh path under `parent` (which the caller has locked); steps are never reused.
+
+    The parent counts the steps it has handed out, so a path freed by moving a child away is not
+    given to a newcomer that would then inherit the old unit's history.
+    """
     if parent is None:
         last = Organisation.objects.filter(parent__isnull=True).aggregate(m=Max("path"))["m"]
-        prefix = ""
-    else:
-        last = Organisation.objects.filter(parent=parent).aggregate(m=Max("path"))["m"]
-        prefix = parent.path
-    number = decode_step(last[-STEP:]) + 1 if last else 1
-    return prefix + encode_step(number)
+        return encode_step(decode_step(last[-STEP:]) + 1 if last else 1)
+    last = Organisation.objects.filter(parent=parent).aggregate(m=Max("path"))["m"]
+    number = max(parent.last_child_step, decode_step(last[-STEP:]) if last else 0) + 1
+    Organisation.objects.filter(pk=parent.pk).update(last_child_step=number)
+    parent.last_child_step = number
+    return parent.path + encode_step(number)
 
 
 def _check_parent(kind: str, parent: Organisation | None) -> None:
@@ -135,6 +150,10 @@ def org_move(*, org: Organisation, new_parent: Organisation, actor, reason: str 
         depth=F("depth") + depth_change,
     )
     Organisation.objects.filter(pk=org.pk).update(parent=new_parent, version=F("version") + 1)
+    # Rules tightened for the subtree travel with it.
+    Rule.objects.filter(org_path__gte=old_path, org_path__lt=old_path + PATH_END).update(
+        org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1, Length("org_path")))
+    )
     org.refresh_from_db()
     audit_record(
         actor=actor,
