@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -34,5 +35,15 @@ class Command(BaseCommand):
                 for username, role_zh, role_en in result["logins"]:
                     self.stdout.write(f"  {username:<14} {role_zh}  /  {role_en}")
                 self.stdout.write("")
+        if settings.TWO_FACTOR_REQUIRED:
+            self.stdout.write(
+                "Two-factor authentication is ON: privileged roles enrol an authenticator app at first login "
+                "(start with QINGLIAN_2FA_REQUIRED=0 to try the demo without one)."
+            )
+        else:
+            self.stdout.write(
+                "Two-factor authentication is OFF in this demo; start with QINGLIAN_2FA_REQUIRED=1 to require it "
+                "for privileged roles, as in production."
+            )
         if not no_serve:
             call_command("serve", bind=bind, with_worker=True)
