@@ -1,12 +1,10 @@
-from datetime import date
-
 from django.db.models import Q
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.orgs import services
 from qinglian.orgs.access import get_visible_or_404
-from qinglian.orgs.models import Member, Organisation, RoleAssignment
+from qinglian.orgs.models import Organisation
 
 router = Router(tags=["organisations"])
 
@@ -42,34 +40,6 @@ class MoveIn(Schema):
     reason: str = ""
 
 
-class MemberOut(Schema):
-    id: int
-    name: str
-    gender: str
-    category: str
-    organisation_id: int
-    post: str
-    joined_on: date | None
-
-
-class AssignmentOut(Schema):
-    id: int
-    username: str
-    role: str
-    organisation_id: int
-    include_subtree: bool
-    valid_from: date
-    valid_to: date | None
-
-    @staticmethod
-    def resolve_username(obj):
-        return obj.user.username
-
-    @staticmethod
-    def resolve_role(obj):
-        return obj.role.code
-
-
 @router.get("/", response=list[OrganisationOut], summary="Organisations I may see")
 @paginate(PageNumberPagination)
 def org_list(request, parent_id: int | None = None, q: str = ""):
@@ -103,22 +73,3 @@ def org_move(request, org_id: int, payload: MoveIn):
     org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
     parent = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=payload.new_parent_id)
     return services.org_move(org=org, new_parent=parent, actor=request.user, reason=payload.reason)
-
-
-@router.get("/{org_id}/members", response=list[MemberOut], summary="Members of an organisation and its subtree")
-@paginate(PageNumberPagination)
-def member_list(request, org_id: int, q: str = ""):
-    org = get_visible_or_404(Organisation.objects, request.user, "org.view", pk=org_id)
-    qs = Member.objects.visible_to(request.user).in_subtree(org)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(name_pinyin__icontains=q.lower()))
-    return qs
-
-
-@router.get("/{org_id}/roles", response=list[AssignmentOut], summary="Role assignments in a subtree")
-@paginate(PageNumberPagination)
-def assignment_list(request, org_id: int, role: str = ""):
-    org = get_visible_or_404(Organisation.objects, request.user, "role.assign", pk=org_id)
-    qs = RoleAssignment.objects.active().in_subtree(org).assignable_by(request.user)
-    qs = qs.filter(role__code=role) if role else qs
-    return qs.select_related("user", "role").order_by("organisation__path", "id")
