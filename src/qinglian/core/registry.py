@@ -5,6 +5,8 @@
 - reminders: functions the daily reminders task calls;
 - demo: functions that add an app's records to the demo organisation;
 - indicators: evaluation reads every module only through the queries registered here;
+- member sections: parts of a member's profile page that other modules contribute, each
+  deciding for itself whether the viewer may see it;
 - access: the access-control functions, supplied by `orgs` (which owns the tree they reason
   about), so that core and accounts can check permissions without importing a domain app.
 """
@@ -36,6 +38,15 @@ class TodoItem:
     overdue: bool = False
 
 
+@dataclass(frozen=True)
+class MemberSection:
+    """One part of a member's profile page: a title and a template rendered with `context`."""
+
+    title: Any
+    template: str
+    context: dict = field(default_factory=dict)
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -43,6 +54,7 @@ class Registry:
     reminders: list[Callable[[Any], int]] = field(default_factory=list)
     demo: list[tuple[int, Callable[..., None]]] = field(default_factory=list)
     indicators: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    member_sections: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
     has_permission: Callable[[Any, str], bool] = lambda user, action: False
     is_privileged: Callable[[Any], bool] = lambda user: False
 
@@ -63,6 +75,12 @@ class Registry:
         if all(existing is not fn for _, existing in self.demo):
             self.demo.append((order, fn))
             self.demo.sort(key=lambda pair: pair[0])
+
+    def add_member_section(self, order: int, fn: Callable[..., Any]) -> None:
+        """fn(member, user) returns a MemberSection or None (when the user may not see it)."""
+        if all(existing is not fn for _, existing in self.member_sections):
+            self.member_sections.append((order, fn))
+            self.member_sections.sort(key=lambda pair: pair[0])
 
     def add_indicator(self, code: str, fn: Callable[..., Any]) -> None:
         self.indicators[code] = fn
