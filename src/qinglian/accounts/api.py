@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from qinglian.accounts.models import ApiToken
 from qinglian.accounts.services import token_create, token_revoke
@@ -64,10 +64,10 @@ def tokens(request):
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Make a token (its text is shown only now)")
 def token_new(request, payload: TokenIn):
     token, text = token_create(user=request.user, name=payload.name, days=payload.days)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": text}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": text})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
 def token_delete(request, token_id: int):
     token_revoke(token=get_object_or_404(ApiToken, pk=token_id, user=request.user), actor=request.user)
-    return 204, None
+    return Status(204, None)

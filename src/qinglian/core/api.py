@@ -7,7 +7,7 @@ from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_tasks_db.models import DBTaskResult
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.core.audit import audit_filter
@@ -49,7 +49,7 @@ def health(request):
     except Exception as exc:
         checks["queue"] = f"error: {exc.__class__.__name__}"
     ok = all(v == "ok" for v in checks.values())
-    return (200 if ok else 503), {"status": "ok" if ok else "degraded", **checks}
+    return Status(200 if ok else 503, {"status": "ok" if ok else "degraded", **checks})
 
 
 class NotificationOut(Schema):
