@@ -20,11 +20,16 @@ def shell(request):
                 {
                     "item": item,
                     "url": url,
-                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                    "active": False,
                     "new_section": item.section if item.section != section else None,
                 }
             )
             section = item.section
+        # Only the closest entry is current: /orgs/members/ is Members, not also Organisations (/orgs/).
+        path = request.path
+        matches = [e for e in items if path == e["url"] or (e["url"] != "/" and path.startswith(e["url"]))]
+        if matches:
+            max(matches, key=lambda e: len(e["url"]))["active"] = True
         return items
 
     return {
