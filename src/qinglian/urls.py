@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from qinglian.api import api
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("orgs/", include("qinglian.orgs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # Browsers ask for /favicon.ico on pages that name no icon (raw JSON, downloads).
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}qinglian/favicon.svg")),
 ]
 if settings.DEBUG:
     # Superusers only, for inspecting data during development; staff use the pages above.

@@ -123,3 +123,14 @@ def test_administrator_must_enrol_in_two_factor(open_page, cast, settings):
     device.refresh_from_db()
     assert device.confirmed
     visit.assert_clean()
+
+
+def test_api_docs_render_from_local_files_under_the_csp(open_page, cast):
+    visit = open_page(locale="en")
+    page = visit.page
+    log_in(visit, "auditor")
+    expect(page).to_have_url(visit.url("/"))
+    page.goto(visit.url("/api/v1/docs"))
+    expect(page.get_by_role("heading", name=re.compile("Qinglian API"))).to_be_visible()
+    expect(page.locator(".opblock").first).to_be_visible()
+    visit.assert_clean()
