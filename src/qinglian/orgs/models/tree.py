@@ -182,6 +182,20 @@ class Department(models.Model):
     audit_path = access_path
 
 
+class CommitteeTermQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "org.view"):
+        from qinglian.orgs.access import scope_q  # access imports this module: resolve at call time
+
+        return self.filter(scope_q(user, action, model=self.model))
+
+    def current(self):
+        return self.filter(closed_on__isnull=True, organisation__is_active=True)
+
+    def ending_by(self, day):
+        """Current terms that end on or before `day` (overdue ones included)."""
+        return self.current().filter(ends_on__lte=day)
+
+
 class CommitteeTerm(models.Model):
     """One term (届) of an organisation's committee, with its dates; the re-election reminder reads `ends_on`."""
 
@@ -192,6 +206,8 @@ class CommitteeTerm(models.Model):
     elected_on = models.DateField(_("elected on"))
     ends_on = models.DateField(_("term ends on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    objects = CommitteeTermQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("committee term")
@@ -216,14 +232,29 @@ class CommitteeTerm(models.Model):
         return self.closed_on is None
 
 
+class CommitteePostQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "org.view"):
+        from qinglian.orgs.access import scope_q  # access imports this module: resolve at call time
+
+        return self.filter(scope_q(user, action, model=self.model))
+
+    def holding(self):
+        """Posts not yet ended."""
+        return self.filter(ends_on__isnull=True)
+
+
 class CommitteePost(models.Model):
     """A member's seat on a committee term: secretary, deputy, commissioner, member."""
+
+    access_org_field = "term__organisation"
 
     term = models.ForeignKey(CommitteeTerm, verbose_name=_("term"), on_delete=models.CASCADE, related_name="posts")
     member = models.ForeignKey("orgs.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="posts")
     post = models.CharField(_("post"), max_length=20, choices=PartyPost.choices)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    objects = CommitteePostQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("committee post")
