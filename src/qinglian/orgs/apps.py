@@ -55,3 +55,19 @@ class OrgsConfig(AppConfig):
             )
         )
         registry.add_demo(10, demo.load)
+        from qinglian.orgs import committee_reminders, demo_structure
+
+        registry.add_nav(
+            NavItem(
+                "departments",
+                _("Departments"),
+                "orgs:department_list",
+                "building",
+                "org.view",
+                order=13,
+                section=_("Organisation & people"),
+            )
+        )
+        registry.add_reminders(committee_reminders.reelection_reminders)
+        registry.add_todos(committee_reminders.reelection_todos)
+        registry.add_demo(11, demo_structure.load)

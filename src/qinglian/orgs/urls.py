@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qinglian.orgs.views import members, roles, tree
+from qinglian.orgs.views import committees, departments, members, roles, tree
 
 app_name = "orgs"
 
@@ -15,4 +15,18 @@ urlpatterns = [
     path("roles/assign/", roles.assignment_create, name="assignment_create"),
     path("roles/<int:pk>/revoke/", roles.assignment_revoke, name="assignment_revoke"),
     path("scope/", tree.scope_set, name="scope_set"),
+    path("<int:pk>/update/", tree.org_update, name="org_update"),
+    path("<int:pk>/move/", tree.org_move, name="org_move"),
+    path("<int:pk>/merge/", tree.org_merge, name="org_merge"),
+    path("<int:pk>/dissolve/", tree.org_dissolve, name="org_dissolve"),
+    path("pick/", tree.org_pick, name="org_pick"),
+    path("<int:pk>/terms/start/", committees.term_start, name="term_start"),
+    path("<int:pk>/posts/assign/", committees.post_assign, name="post_assign"),
+    path("<int:pk>/posts/pick/", committees.member_pick, name="member_pick"),
+    path("posts/<int:pk>/end/", committees.post_end, name="post_end"),
+    path("departments/", departments.department_list, name="department_list"),
+    path("departments/create/", departments.department_create, name="department_create"),
+    path("departments/<int:pk>/", departments.department_detail, name="department_detail"),
+    path("departments/<int:pk>/active/", departments.department_active, name="department_active"),
+    path("departments/<int:pk>/link/", departments.department_link, name="department_link"),
 ]
