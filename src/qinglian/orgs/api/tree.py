@@ -1,10 +1,12 @@
+from datetime import date
+
 from django.db.models import Q
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.orgs import services
 from qinglian.orgs.access import get_visible_or_404
-from qinglian.orgs.models import Organisation
+from qinglian.orgs.models import Department, Organisation
 
 router = Router(tags=["organisations"])
 
@@ -20,6 +22,11 @@ class OrganisationOut(Schema):
     depth: int
     is_active: bool
     version: int
+    founded_on: date | None
+    department_id: int | None
+    is_village_or_community: bool
+    dissolved_on: date | None
+    successor_id: int | None
 
 
 class OrganisationIn(Schema):
@@ -33,6 +40,28 @@ class RenameIn(Schema):
     name: str
     short_name: str = ""
     version: int
+
+
+class UpdateIn(Schema):
+    """Only the fields sent change."""
+
+    short_name: str | None = None
+    code: str | None = None
+    founded_on: date | None = None
+    department_id: int | None = None
+    is_village_or_community: bool | None = None
+    version: int | None = None
+
+
+class MergeIn(Schema):
+    target_id: int
+    reason: str
+
+
+class DissolveIn(Schema):
+    dissolved_on: date
+    successor_id: int | None = None
+    reason: str
 
 
 class MoveIn(Schema):
@@ -73,3 +102,33 @@ def org_move(request, org_id: int, payload: MoveIn):
     org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
     parent = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=payload.new_parent_id)
     return services.org_move(org=org, new_parent=parent, actor=request.user, reason=payload.reason)
+
+
+@router.post("/{org_id}/update", response=OrganisationOut, summary="Change details (only the fields sent)")
+def org_update(request, org_id: int, payload: UpdateIn):
+    org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
+    changes = payload.dict(exclude_unset=True)
+    if "department_id" in changes:
+        department_id = changes.pop("department_id")
+        changes["department"] = department_id and get_visible_or_404(
+            Department.objects, request.user, "org.view", pk=department_id
+        )
+    return services.org_update(org=org, actor=request.user, **changes)
+
+
+@router.post("/{org_id}/merge", response=OrganisationOut, summary="Merge into another organisation (returns it)")
+def org_merge(request, org_id: int, payload: MergeIn):
+    org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
+    target = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=payload.target_id)
+    return services.org_merge(source=org, target=target, actor=request.user, reason=payload.reason)
+
+
+@router.post("/{org_id}/dissolve", response=OrganisationOut, summary="Dissolve (no members, no active subordinates)")
+def org_dissolve(request, org_id: int, payload: DissolveIn):
+    org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
+    successor = None
+    if payload.successor_id is not None:
+        successor = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=payload.successor_id)
+    return services.org_dissolve(
+        org=org, on=payload.dissolved_on, successor=successor, actor=request.user, reason=payload.reason
+    )
