@@ -22,6 +22,7 @@ from qinglian.accounts.middleware import second_factor_missing
 from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
 from qinglian.orgs.api import router as orgs_router
+from qinglian.orgs.services import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,11 @@ def _invalid_model(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(Conflict)
+def _conflict(request, exc):
+    return error(request, 409, "conflict", exc.message)
 
 
 @api.exception_handler(Exception)

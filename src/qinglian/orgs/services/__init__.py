@@ -7,7 +7,22 @@ from qinglian.orgs.services.departments import (
     department_deactivate,
     department_update,
 )
-from qinglian.orgs.services.people import full_pinyin, member_create
+from qinglian.orgs.services.people import (
+    Conflict,
+    full_pinyin,
+    member_change_status,
+    member_create,
+    member_create_login,
+    member_reveal_id_number,
+    member_set_id_number,
+    member_update,
+)
+from qinglian.orgs.services.probation import (
+    member_cancel_probation,
+    member_confirm_full,
+    member_extend_probation,
+    probation_dates,
+)
 from qinglian.orgs.services.roles import role_assign, role_revoke
 from qinglian.orgs.services.tree import (
     decode_step,
@@ -22,6 +37,7 @@ from qinglian.orgs.services.tree import (
 )
 
 __all__ = [
+    "Conflict",
     "decode_step",
     "department_activate",
     "department_create",
@@ -30,7 +46,15 @@ __all__ = [
     "encode_step",
     "full_pinyin",
     "initials",
+    "member_cancel_probation",
+    "member_change_status",
+    "member_confirm_full",
     "member_create",
+    "member_create_login",
+    "member_extend_probation",
+    "member_reveal_id_number",
+    "member_set_id_number",
+    "member_update",
     "org_create",
     "org_dissolve",
     "org_merge",
@@ -39,6 +63,7 @@ __all__ = [
     "org_update",
     "post_assign",
     "post_end",
+    "probation_dates",
     "role_assign",
     "role_revoke",
     "term_end",
