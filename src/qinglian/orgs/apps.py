@@ -16,7 +16,7 @@ class OrgsConfig(AppConfig):
 
     def ready(self):
         from qinglian.core.registry import NavItem, registry
-        from qinglian.orgs import access, demo
+        from qinglian.orgs import access, demo, probation_reminders
 
         registry.has_permission = access.has_permission
         registry.is_privileged = access.is_privileged
@@ -55,6 +55,7 @@ class OrgsConfig(AppConfig):
             )
         )
         registry.add_demo(10, demo.load)
+        probation_reminders.register()
         from qinglian.orgs import committee_reminders, demo_structure
 
         registry.add_nav(
