@@ -1,10 +1,18 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
-from qinglian.orgs.models import Department, Organisation, Role
-from qinglian.orgs.vocab import DepartmentKind, PartyPost
+from qinglian.orgs.models import Department, Member, Organisation, Role
+from qinglian.orgs.vocab import (
+    ETHNICITY_CHOICES,
+    CadreLevel,
+    DepartmentKind,
+    Education,
+    MemberStatus,
+    PartyPost,
+)
 
 
 class OrganisationForm(StyledForm):
@@ -108,3 +116,102 @@ class PostAssignForm(StyledForm):
 
 class PostEndForm(StyledForm):
     ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MemberForm(StyledForm):
+    """A member's register entry; the organisation is chosen only when the member is added."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Member.Gender.choices])
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=24,
+        required=False,
+        help_text=_("18 characters; checked, then stored encrypted. Leave empty to keep the number on the register."),
+    )
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), required=False, choices=[("", "—"), *ETHNICITY_CHOICES])
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=_date_input())
+    native_place = forms.CharField(label=_("Native place"), max_length=60, required=False)
+    education = forms.ChoiceField(label=_("Education"), required=False, choices=[("", "—"), *Education.choices])
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    post = forms.CharField(label=_("Administrative post"), max_length=80, required=False)
+    rank = forms.CharField(label=_("Rank"), max_length=40, required=False)
+    party_post = forms.ChoiceField(label=_("Party post"), required=False, choices=[("", "—"), *PartyPost.choices])
+    category = forms.ChoiceField(label=_("Category"), choices=Member.Category.choices)
+    joined_on = forms.DateField(label=_("Date joined the Party"), required=False, widget=_date_input())
+    full_member_on = forms.DateField(label=_("Date made a full member"), required=False, widget=_date_input())
+    is_mobile = forms.BooleanField(label=_("Mobile member"), required=False)
+    is_lost_contact = forms.BooleanField(label=_("Out of contact"), required=False)
+    is_cadre = forms.BooleanField(label=_("Cadre"), required=False)
+    cadre_level = forms.ChoiceField(label=_("Cadre level"), required=False, choices=[("", "—"), *CadreLevel.choices])
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, organisations=None, departments=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["organisation"]
+            self.fields["version"].required = True
+        else:
+            self.fields["organisation"].queryset = (
+                organisations if organisations is not None else Organisation.objects.none()
+            )
+            del self.fields["version"]
+        self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category") == Member.Category.PROBATIONARY and not data.get("joined_on"):
+            self.add_error("joined_on", _("A probationary member's date of admission is needed to reckon probation."))
+        if data.get("cadre_level") and not data.get("is_cadre"):
+            self.add_error("cadre_level", _("Only a cadre has a cadre level."))
+        return data
+
+
+class MemberStatusForm(StyledForm):
+    status = forms.ChoiceField(label=_("New status"), choices=[])
+    effective_on = forms.DateField(label=_("Effective on"), widget=_date_input())
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from qinglian.orgs.services.people import STATUS_MOVES
+
+        moves = STATUS_MOVES.get(current, set()) - {MemberStatus.TRANSFERRED_OUT}
+        self.fields["status"].choices = [(value, label) for value, label in MemberStatus.choices if value in moves]
+
+
+class ProbationConfirmForm(StyledForm):
+    on = forms.DateField(label=_("Full member from"), widget=_date_input())
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProbationExtendForm(StyledForm):
+    until = forms.DateField(label=_("Extend probation to"), widget=_date_input())
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProbationCancelForm(StyledForm):
+    on = forms.DateField(label=_("Cancelled on"), widget=_date_input())
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RevealIdForm(StyledForm):
+    reason = forms.CharField(
+        label=_("Why do you need the full number?"),
+        max_length=500,
+        help_text=_("Recorded in the audit trail with your name."),
+    )
+
+
+class MemberLoginForm(StyledForm):
+    username = forms.CharField(label=_("Login name"), max_length=150)
+
