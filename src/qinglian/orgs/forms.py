@@ -51,7 +51,7 @@ class OrganisationDetailsForm(StyledForm):
     short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
     code = forms.CharField(label=_("Code"), max_length=40, required=False)
     founded_on = forms.DateField(
-        label=_("Date founded"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date founded"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     department = forms.ModelChoiceField(label=_("Functional department"), queryset=None, required=False)
     is_village_or_community = forms.BooleanField(
@@ -82,7 +82,7 @@ class MergeForm(OrganisationPickForm):
 
 
 class DissolveForm(StyledForm):
-    dissolved_on = forms.DateField(label=_("Dissolved on"), widget=forms.DateInput(attrs={"type": "date"}))
+    dissolved_on = forms.DateField(label=_("Dissolved on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     target = forms.IntegerField(label=_("Successor (optional)"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -101,7 +101,7 @@ class DepartmentLinkForm(StyledForm):
 
 
 class TermStartForm(StyledForm):
-    elected_on = forms.DateField(label=_("Elected on"), widget=forms.DateInput(attrs={"type": "date"}))
+    elected_on = forms.DateField(label=_("Elected on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class PostAssignForm(StyledForm):
@@ -110,12 +110,12 @@ class PostAssignForm(StyledForm):
     )
     post = forms.ChoiceField(label=_("Post"), choices=PartyPost.choices)
     starts_on = forms.DateField(
-        label=_("From (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
 class PostEndForm(StyledForm):
-    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 def _date_input():
