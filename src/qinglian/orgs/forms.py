@@ -82,7 +82,9 @@ class MergeForm(OrganisationPickForm):
 
 
 class DissolveForm(StyledForm):
-    dissolved_on = forms.DateField(label=_("Dissolved on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    dissolved_on = forms.DateField(
+        label=_("Dissolved on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     target = forms.IntegerField(label=_("Successor (optional)"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -101,7 +103,9 @@ class DepartmentLinkForm(StyledForm):
 
 
 class TermStartForm(StyledForm):
-    elected_on = forms.DateField(label=_("Elected on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    elected_on = forms.DateField(
+        label=_("Elected on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class PostAssignForm(StyledForm):
@@ -214,4 +218,3 @@ class RevealIdForm(StyledForm):
 
 class MemberLoginForm(StyledForm):
     username = forms.CharField(label=_("Login name"), max_length=150)
-
