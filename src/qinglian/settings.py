@@ -183,7 +183,9 @@ TWO_FACTOR_REQUIRED = env_bool("QINGLIAN_2FA_REQUIRED", True)
 OTP_TOTP_ISSUER = "Qinglian"
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, renewed on each request
+# The age above is an idle timeout: SessionExpiryMiddleware renews it (a write at most once a
+# minute, not on every request, which cost a database write per page).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

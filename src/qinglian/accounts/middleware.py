@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,6 +27,9 @@ OPEN_PREFIXES = (
     "/jsi18n/",
 )
 
+LAST_SEEN_KEY = "qinglian_last_seen"
+TOUCH_EVERY_SECONDS = 60
+
 
 def second_factor_missing(user) -> bool:
     """Whether the user holds a privileged role but has not confirmed TOTP in this session."""
@@ -48,6 +52,8 @@ class SessionExpiryMiddleware:
         expired = had_cookie and not request.user.is_authenticated and request.session.is_empty()
         if expired:
             request.session_expired = True
+        elif request.user.is_authenticated:
+            self.touch(request.session)
         response = self.get_response(request)
         login_url = resolve_url(settings.LOGIN_URL)
         if expired and response.status_code == 302 and response["Location"].startswith(login_url):
@@ -55,6 +61,14 @@ class SessionExpiryMiddleware:
             # itself why the person is there: say so in its address.
             response["Location"] += "&expired=1" if "?" in response["Location"] else "?expired=1"
         return response
+
+
+    @staticmethod
+    def touch(session) -> None:
+        """Renew the idle timeout, writing the session at most once a minute rather than on every request."""
+        now = int(time.time())
+        if now - session.get(LAST_SEEN_KEY, 0) >= TOUCH_EVERY_SECONDS:
+            session[LAST_SEEN_KEY] = now
 
 
 class TwoFactorRequiredMiddleware:
