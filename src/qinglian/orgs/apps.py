@@ -17,6 +17,8 @@ class OrgsConfig(AppConfig):
     def ready(self):
         from qinglian.core.registry import NavItem, registry
         from qinglian.orgs import access, demo, probation_reminders
+        from qinglian.orgs.demo_transfers import load as load_demo_transfers
+        from qinglian.orgs.transfer_hooks import transfer_member_section, transfer_reminders, transfer_todos
 
         registry.has_permission = access.has_permission
         registry.is_privileged = access.is_privileged
@@ -72,3 +74,18 @@ class OrgsConfig(AppConfig):
         registry.add_reminders(committee_reminders.reelection_reminders)
         registry.add_todos(committee_reminders.reelection_todos)
         registry.add_demo(11, demo_structure.load)
+        registry.add_nav(
+            NavItem(
+                "transfers",
+                _("Transfers"),
+                "orgs:transfer_list",
+                "arrow-left-right",
+                "member.transfer",
+                order=12,
+                section=_("Organisation & people"),
+            )
+        )
+        registry.add_todos(transfer_todos)
+        registry.add_reminders(transfer_reminders)
+        registry.add_member_section(40, transfer_member_section)
+        registry.add_demo(12, load_demo_transfers)

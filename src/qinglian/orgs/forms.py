@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
+from qinglian.orgs import vocab
 from qinglian.orgs.models import Department, Member, Organisation, Role
 from qinglian.orgs.vocab import (
     ETHNICITY_CHOICES,
@@ -218,3 +219,70 @@ class RevealIdForm(StyledForm):
 
 class MemberLoginForm(StyledForm):
     username = forms.CharField(label=_("Login name"), max_length=150)
+
+
+class TransferForm(StyledForm):
+    """A transfer letter: who (a member on the register, or a person coming in), where to, and the letter."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of transfer"), choices=vocab.TransferKind.choices, initial=vocab.TransferKind.INTERNAL
+    )
+    member = forms.IntegerField(label=_("Member"), required=False, widget=forms.HiddenInput)
+    to_org = forms.IntegerField(label=_("Receiving branch"), required=False, widget=forms.HiddenInput)
+    external_unit = forms.CharField(label=_("Organisation outside the system"), max_length=120, required=False)
+    in_name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    in_gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Member.Gender.choices], required=False)
+    in_id_number = forms.CharField(label=_("Identity number"), max_length=18, required=False)
+    in_category = forms.ChoiceField(
+        label=_("Category"), choices=Member.Category.choices, required=False, initial=Member.Category.FULL
+    )
+    in_joined_on = forms.DateField(
+        label=_("Date joined the Party"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    letter_no = forms.CharField(
+        label=_("Letter number"), max_length=40, required=False, help_text=_("Leave empty to number it automatically.")
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"), choices=vocab.TransferScope.choices, initial=vocab.TransferScope.COMMITTEE
+    )
+    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=180, initial=30)
+    dues_paid_until = forms.DateField(
+        label=_("Dues paid until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    LETTER = ("external_unit", "letter_no", "scope", "valid_days", "dues_paid_until", "reason")
+
+    def __init__(self, *args, kind: str = vocab.TransferKind.INTERNAL, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind == vocab.TransferKind.IN:
+            for name in ("in_name", "in_gender", "in_id_number", "in_category", "in_joined_on", "external_unit"):
+                self.fields[name].required = True
+            self.fields["external_unit"].label = _("Comes from (Party organisation outside the system)")
+        elif kind == vocab.TransferKind.OUT:
+            self.fields["external_unit"].required = True
+            self.fields["external_unit"].label = _("Goes to (Party organisation outside the system)")
+        self.fields["external_unit"].help_text = ""
+
+    def incoming(self) -> dict:
+        data = self.cleaned_data
+        joined = data.get("in_joined_on")
+        return {
+            "name": data.get("in_name", ""),
+            "gender": data.get("in_gender", ""),
+            "id_number": data.get("in_id_number", ""),
+            "category": data.get("in_category", ""),
+            "joined_on": joined.isoformat() if joined else "",
+        }
+
+
+class TransferDecisionForm(StyledForm):
+    to_status = forms.ChoiceField(choices=[(s, s) for s in ("accepted", "returned", "cancelled")])
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

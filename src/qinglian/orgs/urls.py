@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qinglian.orgs.views import committees, departments, members, roles, tree
+from qinglian.orgs.views import committees, departments, members, roles, transfers, tree
 
 app_name = "orgs"
 
@@ -36,4 +36,11 @@ urlpatterns = [
     path("departments/<int:pk>/", departments.department_detail, name="department_detail"),
     path("departments/<int:pk>/active/", departments.department_active, name="department_active"),
     path("departments/<int:pk>/link/", departments.department_link, name="department_link"),
+    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/new/", transfers.transfer_create, name="transfer_create"),
+    path("transfers/members/", transfers.transfer_members, name="transfer_members"),
+    path("transfers/targets/", transfers.transfer_targets, name="transfer_targets"),
+    path("transfers/<uuid:pk>/", transfers.transfer_detail, name="transfer_detail"),
+    path("transfers/<uuid:pk>/decide/", transfers.transfer_decide, name="transfer_decide"),
+    path("transfers/<uuid:pk>/letter.docx", transfers.transfer_letter, name="transfer_letter"),
 ]

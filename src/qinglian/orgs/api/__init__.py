@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from qinglian.orgs.api import committees, departments, members, roles, tree
+from qinglian.orgs.api import committees, departments, members, roles, transfers, tree
 
 router = Router()
 # Fixed paths (/departments, /terms, /posts) before the tree's /{org_id} so that they are matched first.
@@ -10,4 +10,5 @@ router.add_router("", departments.router)
 router.add_router("", committees.router)
 router.add_router("", members.router)
 router.add_router("", roles.router)
+router.add_router("", transfers.router)
 router.add_router("", tree.router)

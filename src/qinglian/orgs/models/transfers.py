@@ -23,6 +23,20 @@ class TransferQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=TransferStatus.PENDING)
 
+    def decidable_by(self, user):
+        """Pending transfers awaiting this user's side: the receiving branch's, or (out) the sender's."""
+        orgs = Organisation.objects.visible_to(user, "member.transfer")
+        return self.pending().filter(
+            Q(kind__in=[TransferKind.INTERNAL, TransferKind.IN], to_org__in=orgs)
+            | Q(kind=TransferKind.OUT, from_org__in=orgs)
+        )
+
+    def incoming_to(self, user, action: str = "member.transfer"):
+        return self.filter(to_org__in=Organisation.objects.visible_to(user, action))
+
+    def outgoing_from(self, user, action: str = "member.transfer"):
+        return self.filter(from_org__in=Organisation.objects.visible_to(user, action))
+
 
 class Transfer(models.Model):
     """A transfer of a member's Party relationship (组织关系转接), with its letter details.

@@ -24,6 +24,7 @@ from qinglian.orgs.services.probation import (
     probation_dates,
 )
 from qinglian.orgs.services.roles import role_assign, role_revoke
+from qinglian.orgs.services.transfers import transfer_request, transfer_transition
 from qinglian.orgs.services.tree import (
     decode_step,
     encode_step,
@@ -68,4 +69,6 @@ __all__ = [
     "role_revoke",
     "term_end",
     "term_start",
+    "transfer_request",
+    "transfer_transition",
 ]
