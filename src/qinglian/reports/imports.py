@@ -23,18 +23,25 @@ class CellError(ValueError):
     """A cell's value is not acceptable; the message is shown to the person importing."""
 
 
+def keep(value: Any) -> Any:
+    """The default converter: the cell's value as read."""
+    return value
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     header: Any  # a lazily translated label
     required: bool = False
-    parse: Callable[[Any], Any] = lambda value: value
+    parse: Callable[[Any], Any] = keep
     choices: tuple[str, ...] = ()
     help: Any = ""
     width: int = 16
+    aliases: tuple[str, ...] = ()  # other headers people's own ledgers use for this column
+    max_length: int = 0  # a text column: the cell as text, at most this long (checked inline, for speed)
 
     def accepted_headers(self) -> set[str]:
-        names = {self.key.lower()}
+        names = {self.key.lower(), *(alias.lower() for alias in self.aliases)}
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
                 names.add(str(self.header).strip().lower())
@@ -78,7 +85,8 @@ def parse_workbook(
     positions: dict[str, int] = {}
     unknown = []
     for index, header in enumerate(headers):
-        column = by_header.get(header.lower())
+        # The template marks required columns "* Name": the mark is not part of the name.
+        column = by_header.get(header.lstrip("*").strip().lower())
         if column is None:
             if header:
                 unknown.append(header)
@@ -98,41 +106,65 @@ def parse_workbook(
                 "The headers do not match the template ({problems}). Download the template and keep its first row."
             ).format(problems="; ".join(parts))
         )
-    result = ParsedFile()
-    labels = {c.key: str(c.header) for c in columns}
+    numbers: list[int] = []
+    table: list[list[Any]] = []
     for number, values in rows:
-        record: dict[str, Any] = {}
-        row_errors = 0
-        for column in columns:
-            index = positions.get(column.key)
-            raw = values[index] if index is not None and index < len(values) else None
+        numbers.append(number)
+        table.append(values)
+    records: list[dict[str, Any]] = [{} for _ in table]
+    found: list[tuple[int, int, RowError]] = []  # (row index, column order, error): sorted at the end
+    bad: set[int] = set()
+    required_message = _("This column is required.")
+    # Column by column: one tight loop per column is several times faster than a loop per cell
+    # that looks up its column each time, and a roster has 100,000 rows.
+    for order, column in enumerate(columns):
+        key, label, parse, max_length = column.key, str(column.header), column.parse, column.max_length
+        too_long = _("Longer than {n} characters.").format(n=max_length)
+        index = positions.get(key)
+        if index is None:
+            values: list[Any] = [None] * len(table)
+        else:
+            values = [row[index] if index < len(row) else None for row in table]
+        allowed = set(column.choices)
+        choice_message = _("Not one of the allowed values: {values}.").format(values="、".join(column.choices))
+        for i, raw in enumerate(values):
             if raw is None or raw == "":
+                records[i][key] = None
                 if column.required:
-                    result.errors.append(RowError(number, labels[column.key], "", _("This column is required.")))
-                    row_errors += 1
-                record[column.key] = None
+                    found.append((i, order, RowError(numbers[i], label, "", required_message)))
+                    bad.add(i)
                 continue
-            if column.choices and str(raw) not in column.choices:
-                result.errors.append(
-                    RowError(
-                        number,
-                        labels[column.key],
-                        _text(raw),
-                        _("Not one of the allowed values: {values}.").format(values="、".join(column.choices)),
-                    )
-                )
-                row_errors += 1
+            if allowed and str(raw) not in allowed:
+                records[i][key] = None
+                found.append((i, order, RowError(numbers[i], label, _text(raw), choice_message)))
+                bad.add(i)
+                continue
+            if parse is keep:
+                if max_length:
+                    raw = raw if type(raw) is str else _text(raw)
+                    if len(raw) > max_length:
+                        records[i][key] = None
+                        found.append((i, order, RowError(numbers[i], label, raw, too_long)))
+                        bad.add(i)
+                        continue
+                records[i][key] = raw
                 continue
             try:
-                record[column.key] = column.parse(raw)
+                records[i][key] = parse(raw)
             except CellError as exc:
-                result.errors.append(RowError(number, labels[column.key], _text(raw), str(exc)))
-                row_errors += 1
-        if not row_errors and row_check:
-            for key, message in row_check(number, record):
-                result.errors.append(RowError(number, labels.get(key, key), _text(record.get(key)), message))
-        result.rows.append((number, record))
-    return result
+                records[i][key] = None
+                found.append((i, order, RowError(numbers[i], label, _text(raw), str(exc))))
+                bad.add(i)
+    if row_check:
+        labels = {c.key: str(c.header) for c in columns}
+        for i, record in enumerate(records):
+            if i not in bad:
+                for key, message in row_check(numbers[i], record):
+                    found.append(
+                        (i, len(columns), RowError(numbers[i], labels.get(key, key), _text(record.get(key)), message))
+                    )
+    found.sort(key=lambda item: (item[0], item[1]))
+    return ParsedFile(rows=list(zip(numbers, records, strict=True)), errors=[error for _i, _o, error in found])
 
 
 def template_sheet(title: str, columns: list[Column], examples: list[list[Any]]) -> Sheet:

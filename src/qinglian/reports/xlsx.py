@@ -7,9 +7,10 @@ register is never run as a formula by the spreadsheet that opens the export.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -21,6 +22,10 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_048_575
+# A workbook is a zip: refuse one that would unpack to more than this (a "zip bomb" or a sheet far
+# beyond what an import takes) before the reader tries to hold it in memory.
+MAX_UNPACKED = 600 * 1024 * 1024
+LISTS_SHEET = "_lists"
 
 
 class XlsxError(Exception):
@@ -49,6 +54,7 @@ def write_workbook(out: IO[bytes], sheets: list[Sheet], *, progress=None) -> int
     """Write the sheets to `out`; returns the number of data rows written."""
     book = Workbook(write_only=True)
     written = 0
+    long_lists: list[list[str]] = []
     for spec in sheets:
         ws = book.create_sheet(title=spec.title[:31])
         for i, width in enumerate(spec.widths or [16] * len(spec.headers)):
@@ -62,12 +68,15 @@ def write_workbook(out: IO[bytes], sheets: list[Sheet], *, progress=None) -> int
             cell.alignment = Alignment(vertical="center")
             header_cells.append(cell)
         for col, allowed in spec.choices.items():
-            # Excel limits an inline list to 255 characters; longer lists are explained in notes.
+            # Excel limits an inline list to 255 characters; longer lists live on a hidden sheet.
             formula = '"' + ",".join(allowed) + '"'
-            if len(formula) <= 255:
-                validation = DataValidation(type="list", formula1=formula, allow_blank=True)
-                validation.add(f"{_column_letter(col)}2:{_column_letter(col)}{MAX_ROWS}")
-                ws.data_validations.append(validation)
+            if len(formula) > 255:
+                long_lists.append(allowed)
+                letter = _column_letter(len(long_lists) - 1)
+                formula = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(allowed)}"
+            validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+            validation.add(f"{_column_letter(col)}2:{_column_letter(col)}{MAX_ROWS}")
+            ws.data_validations.append(validation)
         ws.append(header_cells)
         for row in spec.rows:
             ws.append([safe_cell(_plain(v)) for v in row])
@@ -79,6 +88,11 @@ def write_workbook(out: IO[bytes], sheets: list[Sheet], *, progress=None) -> int
             notes.column_dimensions["A"].width = 100
             for line in spec.notes:
                 notes.append([line])
+    if long_lists:
+        lists = book.create_sheet(title=LISTS_SHEET)
+        lists.sheet_state = "hidden"
+        for i in range(max(len(values) for values in long_lists)):
+            lists.append([safe_cell(values[i]) if i < len(values) else None for values in long_lists])
     book.save(out)
     return written
 
@@ -104,14 +118,27 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def read_rows(source: IO[bytes] | bytes, *, max_rows: int) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+def read_rows(
+    source: IO[bytes] | bytes, *, max_rows: int, max_unpacked: int = MAX_UNPACKED
+) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     """Headers of the first sheet and its data rows as (row number in the sheet, values).
 
-    Raises XlsxError for a file that is not a readable .xlsx, an empty sheet, or too many rows.
+    Blank rows are skipped; text is stripped and whole numbers come back as int. Raises XlsxError
+    for a file that is not a readable .xlsx, an empty sheet, or too many rows.
     """
     data = source if isinstance(source, bytes) else source.read()
     if not data.startswith(b"PK"):
         raise XlsxError(_("The file is not an Excel workbook (.xlsx). Save it as .xlsx and try again."))
+    try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise XlsxError(_("The workbook cannot be read ({error}). Is it damaged?").format(error=exc)) from None
+    if unpacked > max_unpacked:
+        raise XlsxError(
+            _("The workbook unpacks to {n} MB, more than an import can take ({max} MB). Split the file.").format(
+                n=unpacked // (1024 * 1024), max=max_unpacked // (1024 * 1024)
+            )
+        )
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
@@ -130,14 +157,16 @@ def read_rows(source: IO[bytes] | bytes, *, max_rows: int) -> tuple[list[str], I
 
     def rows():
         for number, values in enumerate(table[1:], start=2):
-            if any(_blank(v) is False for v in values):
-                yield number, [_cell(v) for v in values]
+            # The common cells (text, dates, empty) are handled inline: this loop runs for every
+            # cell of a 100,000-row sheet.
+            cells = [
+                v.strip() if type(v) is str else (v if type(v) is not float and type(v) is not datetime else _cell(v))
+                for v in values
+            ]
+            if any(v is not None and v != "" for v in cells):
+                yield number, cells
 
     return headers, rows()
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _cell(value: Any) -> Any:
@@ -147,6 +176,4 @@ def _cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, datetime):
         return value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, date):
-        return value
     return value
