@@ -47,6 +47,28 @@ class OrgsConfig(AppConfig):
         )
         registry.add_nav(
             NavItem(
+                "roster_import",
+                _("Import roster"),
+                "orgs:import_start",
+                "file-earmark-arrow-up",
+                "member.import",
+                order=14,
+                section=_("Organisation & people"),
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                "member_stats",
+                _("Statistics"),
+                "orgs:member_stats",
+                "bar-chart",
+                "member.view",
+                order=15,
+                section=_("Organisation & people"),
+            )
+        )
+        registry.add_nav(
+            NavItem(
                 "roles",
                 _("Roles"),
                 "orgs:assignment_list",

@@ -286,3 +286,17 @@ class TransferDecisionForm(StyledForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+class RosterUploadForm(StyledForm):
+    file = forms.FileField(
+        label=_("Roster file (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        choices=[("create", _("Add new members")), ("update", _("Update members found by ID number, add the rest"))],
+        initial="create",
+        widget=forms.RadioSelect,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qinglian.orgs.views import committees, departments, members, roles, transfers, tree
+from qinglian.orgs.views import committees, departments, imports, members, roles, stats, transfers, tree
 
 app_name = "orgs"
 
@@ -43,4 +43,10 @@ urlpatterns = [
     path("transfers/<uuid:pk>/", transfers.transfer_detail, name="transfer_detail"),
     path("transfers/<uuid:pk>/decide/", transfers.transfer_decide, name="transfer_decide"),
     path("transfers/<uuid:pk>/letter.docx", transfers.transfer_letter, name="transfer_letter"),
+    path("import/", imports.import_start, name="import_start"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/<uuid:pk>/", imports.import_detail, name="import_detail"),
+    path("import/<uuid:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("members/export/", imports.member_export, name="member_export"),
+    path("stats/", stats.member_stats, name="member_stats"),
 ]

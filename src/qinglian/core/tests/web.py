@@ -93,6 +93,23 @@ def _none(world):
     return {}
 
 
+def _roster_upload(world):
+    """The organiser's checked roster import in branch_a (made on first use)."""
+    from qinglian.orgs.models import RosterImport
+
+    upload = RosterImport.objects.filter(owner=world.cast.organiser).first()
+    if upload is None:
+        upload = RosterImport.objects.create(
+            owner=world.cast.organiser,
+            organisation=world.cast.tree.branch_a,
+            file_name="组织委员的花名册.xlsx",
+            stored_as="none.xlsx",
+            status=RosterImport.Status.READY,
+            total_rows=1,
+        )
+    return upload
+
+
 @dataclass(frozen=True)
 class Route:
     """How to call one view, who must get 404 there, and who may use it."""
@@ -218,6 +235,24 @@ ROUTES = [
         allowed="secretary_b",
         secret=lambda w: w.cast.tree.branch_b.name,
     ),
+    Route("orgs:import_start", refused=("outsider", "secretary", "member"), allowed="organiser"),
+    Route("orgs:import_template", refused=("outsider", "secretary", "member"), allowed="organiser"),
+    Route(
+        "orgs:import_detail",
+        kwargs=lambda w: {"pk": _roster_upload(w).pk},
+        refused=("outsider", "secretary_b", "office"),
+        allowed="organiser",
+        secret=lambda w: _roster_upload(w).file_name,
+    ),
+    Route(
+        "orgs:import_confirm",
+        "post",
+        kwargs=lambda w: {"pk": _roster_upload(w).pk},
+        refused=("outsider", "secretary_b", "office"),
+        allowed="organiser",
+    ),
+    Route("orgs:member_export", "post", refused=("outsider", "secretary", "member"), allowed="organiser"),
+    Route("orgs:member_stats", refused=("outsider", "liaison"), allowed="member"),
     Route("accounts:login", public=True),
     Route("accounts:logout", "post", public=True),
     Route("accounts:password_change", allowed="outsider"),
