@@ -230,7 +230,7 @@ class TransferForm(StyledForm):
     member = forms.IntegerField(label=_("Member"), required=False, widget=forms.HiddenInput)
     to_org = forms.IntegerField(label=_("Receiving branch"), required=False, widget=forms.HiddenInput)
     external_unit = forms.CharField(label=_("Organisation outside the system"), max_length=120, required=False)
-    in_name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    in_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60, required=False)
     in_gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Member.Gender.choices], required=False)
     in_id_number = forms.CharField(label=_("Identity number"), max_length=18, required=False)
     in_category = forms.ChoiceField(

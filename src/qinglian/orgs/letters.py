@@ -6,6 +6,7 @@ from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qinglian.orgs.models import Member, Transfer
 from qinglian.reports import docx
@@ -57,13 +58,13 @@ def letter_fields(transfer: Transfer) -> list[tuple[str, object]]:
     source, target = places(transfer)
     return [
         (_("Letter number"), transfer.letter_no),
-        (_("Name"), who["name"]),
+        (pgettext("person", "Name"), who["name"]),
         (_("Gender"), dict(Member.Gender.choices).get(who["gender"], "")),
         (_("Age"), _age(who["birth_date"], transfer.requested_on) or "—"),
         (_("Category"), dict(Member.Category.choices).get(who["category"], "")),
         (_("Identity number"), who["id_masked"] or "—"),
-        (_("From"), source),
-        (_("To"), target),
+        (_("Sending organisation"), source),
+        (_("Receiving organisation"), target),
         (_("Scope"), transfer.get_scope_display()),
         (_("Dues paid until"), transfer.dues_paid_until or "—"),
         (_("Issued on"), transfer.requested_on),

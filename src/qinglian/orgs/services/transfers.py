@@ -103,7 +103,7 @@ def _check_target(to_org: Organisation | None) -> Organisation:
 def _check_member(member: Member | None, actor) -> Member:
     if member is None:
         raise ValidationError({"member": _("Choose the member to transfer.")})
-    member = Member.objects.select_for_update().select_related("organisation__parent").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("organisation__parent").get(pk=member.pk)
     if not can(actor, PERMISSION, member):
         raise PermissionDenied
     if member.status not in ON_REGISTER:
@@ -255,7 +255,11 @@ def _summary(transfer: Transfer) -> dict:
 @transaction.atomic
 def transfer_transition(*, transfer: Transfer, to_status: str, actor, version: int, reason: str = "") -> Transfer:
     """Accept, return (with a reason) or cancel a pending transfer, checking the version read."""
-    fresh = Transfer.objects.select_for_update().select_related("member", "from_org", "to_org").get(pk=transfer.pk)
+    fresh = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("member", "from_org", "to_org")
+        .get(pk=transfer.pk)
+    )
     if fresh.version != version:
         raise Conflict(
             _("Someone else dealt with this transfer meanwhile (it is now “{status}”). Reload the page.").format(

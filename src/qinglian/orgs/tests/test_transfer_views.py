@@ -266,7 +266,7 @@ def test_the_api_refuses_an_outsider_and_a_sibling(cast, login):
 
 def test_a_members_page_links_to_a_new_letter_for_those_who_may_transfer(cast, login):
     url = reverse("orgs:member_detail", args=[cast.members["a2"].pk])
-    link = f'{reverse("orgs:transfer_create")}?member={cast.members["a2"].pk}'
+    link = f"{reverse('orgs:transfer_create')}?member={cast.members['a2'].pk}"
     assert link in login(cast.secretary).get(url).content.decode()
     assert link not in login(cast.propagandist).get(url).content.decode()
     transfer = issue(cast, "a2", "branch_b")
