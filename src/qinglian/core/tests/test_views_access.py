@@ -113,6 +113,7 @@ def _api_operations():
 def test_api_refuses_anonymous_callers(method, path, client, db):
     url = path.replace("{org_id}", "1").replace("{rule_id}", "1").replace("{token_id}", "1")
     url = url.replace("{import_id}", "00000000-0000-0000-0000-000000000001")
+    url = url.replace("{member_id}", "1")
     assert "{" not in url, f"give {path} a sample id"
     response = getattr(client, method)(url, content_type="application/json")
     if path in PUBLIC_API:
