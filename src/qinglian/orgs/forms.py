@@ -300,3 +300,7 @@ class RosterUploadForm(StyledForm):
         initial="create",
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].widget.attrs["class"] = "form-check-input"  # radios, not a text box

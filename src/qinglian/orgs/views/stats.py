@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from qinglian.core.audit import audit_record
 from qinglian.core.views import permission_required
-from qinglian.orgs.access import get_visible_or_404
+from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.models import Organisation
 from qinglian.orgs.stats import member_statistics
 from qinglian.orgs.views.imports import _scope, xlsx_response
@@ -27,7 +27,8 @@ def member_stats(request):
         audit_record(actor=request.user, action="member.stats_export", obj=parent)
         return xlsx_response(_stats_workbook(parent, columns, rows), f"stats-{timezone.localdate():%Y%m%d}.xlsx")
     table = [(row, [row.counts.get(key, 0) for key, _label in columns]) for row in rows]
-    return render(request, "orgs/stats.html", {"parent": parent, "columns": columns, "table": table})
+    up = parent.parent if parent.parent_id and can(request.user, "member.view", parent.parent) else None
+    return render(request, "orgs/stats.html", {"parent": parent, "columns": columns, "table": table, "up": up})
 
 
 def _stats_workbook(parent, columns, rows) -> bytes:
