@@ -5,8 +5,9 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orgs import services
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.filters import MemberFilterForm
@@ -141,7 +142,7 @@ def _fields(payload: Schema, org: Organisation, *, only_sent: bool) -> dict:
 
 
 @router.get("/{org_id}/members", response=list[MemberOut], summary="Members of an organisation and its subtree")
-@paginate(PageNumberPagination)
+@paginate(IdPageNumberPagination)
 def member_list(request, org_id: int, filters: Query[MemberFilters]):
     org = get_visible_or_404(Organisation.objects, request.user, "org.view", pk=org_id)
     form = MemberFilterForm({k: v for k, v in filters.dict().items() if v not in ("", None)})

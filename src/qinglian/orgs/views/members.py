@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from qinglian.core.paging import id_page
 from qinglian.core.registry import registry
 from qinglian.core.views import permission_required
 from qinglian.orgs import services
@@ -64,7 +64,7 @@ def member_list(request):
         raise Http404
     form = MemberFilterForm(request.GET or None)
     members = form.apply(Member.objects.visible_to(request.user).in_subtree(root)).select_related("organisation")
-    page = Paginator(members.order_by("name_pinyin", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = id_page(members.order_by("name_pinyin", "id"), per_page=PAGE_SIZE, number=request.GET.get("page"))
     template = "orgs/partials/member_rows.html" if request.htmx else "orgs/member_list.html"
     context = {"page": page, "form": form, "root": root, "can_add": can(request.user, "member.manage", root)}
     return render(request, template, context)
