@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from qinglian.orgs.models import PATH_END, Organisation, Role, RoleAssignment
+from qinglian.orgs.models import PATH_END, STEP, Organisation, Role, RoleAssignment
 
 
 @dataclass(frozen=True)
@@ -236,3 +237,22 @@ def scope_roots(user) -> list[Organisation]:
         if not any(path.startswith(r) for r in roots):
             roots.append(path)
     return list(Organisation.objects.filter(path__in=roots).order_by("path"))
+
+
+def holders(org: Organisation, *, action: str | None = None, roles: tuple[str, ...] = (), on=None):
+    """Active users whose role covers `org` (held there, or above it with its subtree).
+
+    Narrowed to the roles named, or to the roles granting `action`: the people a reminder or a
+    notice about that organisation should reach. One query, however many members the unit has.
+    """
+    ancestors = [org.path[:i] for i in range(STEP, len(org.path) + 1, STEP)]
+    assignments = (
+        RoleAssignment.objects.active(on)
+        .filter(organisation__is_active=True, organisation__path__in=ancestors)
+        .filter(Q(include_subtree=True) | Q(organisation=org))
+    )
+    if roles:
+        assignments = assignments.filter(role__code__in=roles)
+    if action:
+        assignments = assignments.filter(role__in=[r.pk for r in Role.objects.all() if action in r.permissions])
+    return get_user_model().objects.filter(is_active=True, pk__in=assignments.values("user_id"))

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +17,9 @@ from django.utils.translation import override
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
 from qinglian.core.rules import rule_value
+from qinglian.orgs import access
 from qinglian.orgs.access import has_permission
-from qinglian.orgs.models import CommitteeTerm, RoleAssignment
+from qinglian.orgs.models import CommitteeTerm
 
 # Who is told that a committee's term is ending: the branch's secretary and the committee office
 # over it, which organises the re-election.
@@ -33,13 +32,7 @@ def notice_days(on: date) -> int:
 
 def recipients(org, *, on: date):
     """Active holders of the recipient roles whose assignment covers `org`."""
-    ancestors = [org.path[:i] for i in range(4, len(org.path) + 1, 4)]
-    assignments = (
-        RoleAssignment.objects.active(on)
-        .filter(role__code__in=RECIPIENT_ROLES, organisation__is_active=True, organisation__path__in=ancestors)
-        .filter(Q(include_subtree=True) | Q(organisation=org))
-    )
-    return get_user_model().objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+    return access.holders(org, roles=RECIPIENT_ROLES, on=on)
 
 
 def _message(term: CommitteeTerm, overdue: bool) -> tuple[str, str]:

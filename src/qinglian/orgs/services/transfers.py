@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -24,8 +23,9 @@ from qinglian.core import crypto
 from qinglian.core.audit import audit_record
 from qinglian.core.lib import idcard
 from qinglian.core.notify import notification_send
+from qinglian.orgs import access
 from qinglian.orgs.access import can
-from qinglian.orgs.models import STEP, Member, MemberStatusChange, Organisation, RoleAssignment, Transfer
+from qinglian.orgs.models import Member, MemberStatusChange, Organisation, Transfer
 from qinglian.orgs.services.people import Conflict, member_create
 from qinglian.orgs.vocab import ON_REGISTER, MemberStatus, TransferKind, TransferScope, TransferStatus
 
@@ -343,17 +343,8 @@ def _accept(transfer: Transfer, actor, today: date) -> None:
 
 
 def holders(org: Organisation | None, action: str = PERMISSION) -> list:
-    """The users who may `action` on `org`: those with a role there or above it, as access control decides."""
-    if org is None:
-        return []
-    paths = [org.path[:i] for i in range(STEP, len(org.path) + 1, STEP)]
-    user_ids = (
-        RoleAssignment.objects.active()
-        .filter(organisation__path__in=paths, organisation__is_active=True)
-        .values_list("user_id", flat=True)
-    )
-    users = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True)
-    return [user for user in users if can(user, action, org)]
+    """The users who may `action` on `org`."""
+    return list(access.holders(org, action=action)) if org is not None else []
 
 
 def transfer_notify(*, transfer: Transfer) -> int:
