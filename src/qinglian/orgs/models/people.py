@@ -140,15 +140,6 @@ class Member(models.Model):
     audit_path = access_path
 
     @property
-    def probation_ends_on(self) -> date | None:
-        """The end of probation: one year after admission, or the extended date."""
-        if self.category != self.Category.PROBATIONARY or self.joined_on is None:
-            return None
-        if self.probation_extended_to:
-            return self.probation_extended_to
-        return _years_before(self.joined_on, -1)
-
-    @property
     def age(self) -> int | None:
         if self.birth_date is None:
             return None
