@@ -48,6 +48,7 @@ QUERY_CHUNK = 500  # values per IN (...) lookup: well under SQLite's 999 paramet
 
 YES, NO = "是", "否"
 GENDERS = {"男": Member.Gender.MALE, "女": Member.Gender.FEMALE}
+GENDER_TEXT = {code: text for text, code in GENDERS.items()}  # to name a cell's value as it was typed
 CATEGORIES = {"正式": Member.Category.FULL, "预备": Member.Category.PROBATIONARY}
 
 ID_PROBLEMS = {
@@ -368,7 +369,9 @@ def _check(
                      _("The identity number gives {date} as the date of birth.").format(date=born_by_id.isoformat()))
                 )  # fmt: skip
             if record["gender"] and record["gender"] != idcard.gender(number_id):
-                problems.append(("gender", record["gender"], _("The identity number is of the other gender.")))
+                problems.append(
+                    ("gender", GENDER_TEXT[record["gender"]], _("The identity number is of the other gender."))
+                )
         org_value = record["organisation"]
         if org_value:
             org = organisations.get(org_value)
