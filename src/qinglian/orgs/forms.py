@@ -167,6 +167,8 @@ class MemberForm(StyledForm):
                 organisations if organisations is not None else Organisation.objects.none()
             )
             del self.fields["version"]
+            # A new member has no number on the register to keep.
+            self.fields["id_number"].help_text = _("18 characters; checked, then stored encrypted.")
         self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
 
     def clean(self):

@@ -91,6 +91,8 @@ HISTORY_LABELS = {
     "org.term_start": _l("New committee term"),
     "org.post_assign": _l("Committee post assigned"),
     "org.post_end": _l("Committee post ended"),
+    "demo.load_structure": _l("Demo data loaded"),
+    "demo.load": _l("Demo data loaded"),
 }
 
 
