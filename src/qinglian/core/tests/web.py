@@ -48,6 +48,10 @@ class World:
     token: object  # the administrator's API token
     rule: object
     assignment_b: object  # secretary_b's role on branch_b
+    department: object  # a department of the root committee: only the committee's people see it
+    term_b: object  # branch_b's current committee term
+    post_b: object  # b1's seat on branch_b's term
+    transfer_bc: object  # secretary_b's pending letter moving b1 from branch_b to branch_c
 
     def user(self, name):
         return self.manager_a if name == "manager_a" else getattr(self.cast, name)
@@ -59,7 +63,8 @@ def build_world(cast) -> World:
     from qinglian.accounts.services import token_create
     from qinglian.core.models import Job, Notification, Rule
     from qinglian.orgs.models import Role, RoleAssignment
-    from qinglian.orgs.services import org_create, role_assign
+    from qinglian.orgs.services import department_create, org_create, post_assign, role_assign, term_start
+    from qinglian.orgs.services.transfers import transfer_request
 
     tree = cast.tree
     manager_a = get_user_model().objects.create_user("manager_a", "manager_a@example.cn", "pw")
@@ -86,7 +91,23 @@ def build_world(cast) -> World:
     token, _text = token_create(user=cast.admin, name="管理员的令牌", days=30)
     rule = Rule.objects.order_by("pk").first()
     assignment_b = RoleAssignment.objects.get(user=cast.secretary_b)
-    return World(cast, manager_a, group_b, note, job, token, rule, assignment_b)
+    department = department_create(organisation=tree.root, name="审计处", code="SJC", actor=None)
+    term_b = term_start(org=tree.branch_b, elected_on=timezone.localdate() - timedelta(days=365), actor=None)
+    post_b = post_assign(term=term_b, member=cast.members["b1"], post="委员", actor=None)
+    transfer_bc = transfer_request(
+        kind="internal",
+        member=cast.members["b1"],
+        to_org=tree.branch_c,
+        letter_no="B-TO-C",
+        scope="基层党委内部",
+        valid_days=30,
+        dues_paid_until=None,
+        reason="",
+        actor=cast.secretary_b,
+    )
+    return World(
+        cast, manager_a, group_b, note, job, token, rule, assignment_b, department, term_b, post_b, transfer_bc
+    )
 
 
 def _none(world):
@@ -122,12 +143,27 @@ class Route:
     refused: tuple[str, ...] = ()  # logged-in users who must get 404
     allowed: str = ""  # a user the view serves (200 or a redirect that is not to the login page)
     secret: object = None  # world -> text the refused must not see
+    knows: tuple[str, ...] = ()  # refused users who may read the secret elsewhere (e.g. in the scope menu)
 
     def url(self, world) -> str:
         return reverse(self.name, kwargs=self.kwargs(world))
 
 
 ORG_MANAGERS_REFUSED = ("outsider", "secretary", "manager_a")
+# branch_b's people and the committee's: secretary_b may read there but manages no organisation,
+# manager_a manages only branch_a's subtree, the liaison only reads.
+SIBLING_MANAGERS_REFUSED = ("outsider", "liaison", "secretary", "secretary_b", "manager_a")
+BRANCH_B_READERS = ("liaison", "secretary_b")  # see branch_b's and group_b's names in their scope menu
+# The root committee's departments: none of branch_a's or branch_b's people see them.
+DEPARTMENT_REFUSED = ("outsider", "secretary", "secretary_b", "manager_a")
+# Transfers need member.transfer; the B->C letter is seen only by branch_b's and branch_c's people.
+TRANSFER_REFUSED = ("outsider", "member", "liaison", "auditor")
+TRANSFER_BC_REFUSED = (*TRANSFER_REFUSED, "secretary", "organiser", "manager_a")
+
+
+def _today(days: int = 0) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
 
 ROUTES = [
     Route("core:home", allowed="outsider"),
@@ -203,6 +239,171 @@ ROUTES = [
         refused=ORG_MANAGERS_REFUSED,
         allowed="admin",
         secret=lambda w: w.cast.tree.branch_b.name,
+    ),
+    Route(
+        "orgs:org_update",
+        "post",
+        kwargs=lambda w: {"pk": w.cast.tree.branch_b.pk},
+        data=lambda w: {"code": "B-02", "version": w.cast.tree.branch_b.version},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="admin",
+        secret=lambda w: w.cast.tree.branch_b.name,
+        knows=BRANCH_B_READERS,
+    ),
+    Route(
+        "orgs:org_move",
+        "post",
+        kwargs=lambda w: {"pk": w.group_b.pk},
+        data=lambda w: {"target": w.cast.tree.branch_c.pk, "reason": "越权"},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="admin",
+        secret=lambda w: w.group_b.name,
+        knows=BRANCH_B_READERS,
+    ),
+    Route(
+        "orgs:org_merge",
+        "post",
+        kwargs=lambda w: {"pk": w.group_b.pk},
+        data=lambda w: {"target": w.cast.tree.group_a.pk, "reason": "越权"},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="admin",
+        secret=lambda w: w.group_b.name,
+        knows=BRANCH_B_READERS,
+    ),
+    Route(
+        "orgs:org_dissolve",
+        "post",
+        kwargs=lambda w: {"pk": w.group_b.pk},
+        data=lambda w: {"dissolved_on": _today(), "reason": "越权"},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="admin",
+        secret=lambda w: w.group_b.name,
+        knows=BRANCH_B_READERS,
+    ),
+    # manager_a may search too, and finds only branch_a's subtree (test_org_pick_offers_only_what_one_manages).
+    Route(
+        "orgs:org_pick",
+        data=lambda w: {"q": "第二"},
+        refused=("outsider", "liaison", "secretary", "secretary_b"),
+        allowed="admin",
+        secret=lambda w: w.cast.tree.branch_b.name,
+        knows=("secretary_b",),
+    ),
+    Route(
+        "orgs:term_start",
+        "post",
+        kwargs=lambda w: {"pk": w.cast.tree.branch_b.pk},
+        data=lambda w: {"elected_on": _today()},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="office",
+        secret=lambda w: w.cast.tree.branch_b.name,
+        knows=BRANCH_B_READERS,
+    ),
+    Route(
+        "orgs:post_assign",
+        "post",
+        kwargs=lambda w: {"pk": w.cast.tree.branch_b.pk},
+        data=lambda w: {"member": w.cast.members["b1"].pk, "post": "书记"},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="office",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orgs:member_pick",
+        kwargs=lambda w: {"pk": w.cast.tree.branch_b.pk},
+        data=lambda w: {"q": "王"},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="office",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orgs:post_end",
+        "post",
+        kwargs=lambda w: {"pk": w.post_b.pk},
+        data=lambda w: {"ends_on": _today()},
+        refused=SIBLING_MANAGERS_REFUSED,
+        allowed="office",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    # Every reader gets the page, listing only their own committee's departments
+    # (test_department_list_shows_only_the_committees_own); those outside it see none.
+    Route("orgs:department_list", refused=("outsider",), allowed="liaison", secret=lambda w: w.department.name),
+    Route(
+        "orgs:department_create",
+        "post",
+        data=lambda w: {"name": "越权新建的处室", "kind": "其他", "order": 100},
+        refused=(*DEPARTMENT_REFUSED, "liaison"),
+        allowed="office",
+    ),
+    Route(
+        "orgs:department_detail",
+        kwargs=lambda w: {"pk": w.department.pk},
+        refused=DEPARTMENT_REFUSED,
+        allowed="liaison",
+        secret=lambda w: w.department.name,
+    ),
+    Route(
+        "orgs:department_active",
+        "post",
+        kwargs=lambda w: {"pk": w.department.pk},
+        refused=(*DEPARTMENT_REFUSED, "liaison"),
+        allowed="office",
+        secret=lambda w: w.department.name,
+    ),
+    Route(
+        "orgs:department_link",
+        "post",
+        kwargs=lambda w: {"pk": w.department.pk},
+        data=lambda w: {"target": w.cast.tree.branch_b.pk},
+        refused=(*DEPARTMENT_REFUSED, "liaison"),
+        allowed="office",
+        secret=lambda w: w.department.name,
+    ),
+    # Every holder of member.transfer has a transfer list, a letter form and the branch search.
+    Route("orgs:transfer_list", refused=TRANSFER_REFUSED, allowed="secretary_b", secret=lambda w: "B-TO-C"),
+    Route(
+        "orgs:transfer_create",
+        data=lambda w: {"member": w.cast.members["b1"].pk},
+        refused=(*TRANSFER_REFUSED, "secretary", "manager_a"),
+        allowed="secretary_b",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orgs:transfer_members",
+        data=lambda w: {"q": "王"},
+        refused=TRANSFER_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orgs:transfer_targets",
+        data=lambda w: {"q": "直属"},
+        refused=TRANSFER_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.cast.tree.branch_c.name,
+        knows=("liaison", "auditor"),
+    ),
+    Route(
+        "orgs:transfer_detail",
+        kwargs=lambda w: {"pk": w.transfer_bc.pk},
+        refused=TRANSFER_BC_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.transfer_bc.letter_no,
+    ),
+    Route(
+        "orgs:transfer_decide",
+        "post",
+        kwargs=lambda w: {"pk": w.transfer_bc.pk},
+        data=lambda w: {"to_status": "cancelled", "version": w.transfer_bc.version, "reason": "越权"},
+        refused=TRANSFER_BC_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.transfer_bc.letter_no,
+    ),
+    Route(
+        "orgs:transfer_letter",
+        kwargs=lambda w: {"pk": w.transfer_bc.pk},
+        refused=TRANSFER_BC_REFUSED,
+        allowed="secretary_b",
     ),
     Route("orgs:member_list", refused=("outsider", "liaison"), allowed="member"),
     Route("orgs:assignment_list", refused=("outsider", "secretary"), allowed="admin"),
@@ -336,7 +537,7 @@ def call(client, route: Route, world, **extra):
     url = route.url(world)
     if route.method == "post":
         return client.post(url, route.data(world), **extra)
-    return client.get(url, **extra)
+    return client.get(url, route.data(world), **extra)
 
 
 def body(response) -> str:
