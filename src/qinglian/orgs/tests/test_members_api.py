@@ -53,6 +53,7 @@ def test_get_one_shows_the_number_masked(cast, api):
 
 def test_create_and_a_stale_update_is_409(cast, tree, api):
     client = api(cast.organiser)
+    client.cookies["django_language"] = "en"
     created = client.post(
         f"/api/v1/orgs/{tree.branch_a.pk}/members",
         {"name": "郑爽", "gender": "F", "id_number": NUMBER, "category": "full"},

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qinglian.core.lib import idcard
 from qinglian.core.models import AuditEvent, Notification, Rule
@@ -19,6 +19,13 @@ from qinglian.orgs.services.probation import add_months, probation_dates
 from qinglian.orgs.vocab import MemberStatus
 
 NUMBER = idcard.make("360102", date(1988, 5, 17), 123)  # a man born 17 May 1988
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages checked here are the English source strings, whatever LANGUAGE_CODE says."""
+    with translation.override("en"):
+        yield
 
 
 def _with_checksum_broken(number: str) -> str:

@@ -24,6 +24,7 @@ def _post(client, url, data):
 
 def test_update_merge_and_dissolve(cast, dept, client):
     client.force_login(cast.office)
+    client.cookies["django_language"] = "en"
     a, b = cast.tree.branch_a, cast.tree.branch_b
     response = _post(client, f"{API}/{a.pk}/update", {"founded_on": "2011-07-01", "department_id": dept.pk})
     assert response.status_code == 200, response.content
