@@ -17,7 +17,6 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from qinglian.core import crypto
 from qinglian.core.audit import audit_record
@@ -26,7 +25,7 @@ from qinglian.core.notify import notification_send
 from qinglian.orgs import access
 from qinglian.orgs.access import can
 from qinglian.orgs.models import Member, MemberStatusChange, Organisation, Transfer
-from qinglian.orgs.services.people import Conflict, member_create
+from qinglian.orgs.services.people import Conflict, id_number_error, member_create
 from qinglian.orgs.vocab import ON_REGISTER, MemberStatus, TransferKind, TransferScope, TransferStatus
 
 PERMISSION = "member.transfer"
@@ -37,11 +36,6 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 MAX_VALID_DAYS = 180
-ID_PROBLEMS = {
-    "shape": gettext_lazy("An identity number has 17 digits and a final digit or X."),
-    "date": gettext_lazy("The identity number contains an impossible date of birth."),
-    "checksum": gettext_lazy("The identity number's check digit is wrong: check it for a mistyped digit."),
-}
 
 
 def branch_of(org: Organisation) -> Organisation:
@@ -148,7 +142,7 @@ def _incoming(incoming: dict | None) -> dict:
     try:
         number = idcard.validate(data.get("id_number") or "")
     except idcard.IdNumberError as exc:
-        errors["id_number"] = str(ID_PROBLEMS[exc.code])
+        errors["id_number"] = id_number_error(exc.code)
     if errors:
         raise ValidationError(errors)
     index = crypto.blind_index(number)

@@ -250,7 +250,7 @@ def test_a_transfer_in_refuses_a_bad_id_number_and_saves_nothing(cast):
     bad = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
     with pytest.raises(ValidationError) as exc:
         request_in(cast, cast.tree.branch_b, cast.secretary_b, id_number=bad)
-    assert "check digit" in exc.value.message_dict["id_number"][0]
+    assert "mistyped digit" in exc.value.message_dict["id_number"][0]
     assert not Transfer.objects.exists()
 
 

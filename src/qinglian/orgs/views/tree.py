@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qinglian.core.models import AuditEvent
@@ -81,18 +81,18 @@ def org_children(request, pk: int):
 
 # Labels of the organisation's history entries (audit actions).
 HISTORY_LABELS = {
-    "org.create": _l("Created"),
-    "org.rename": _l("Renamed"),
-    "org.update": _l("Details changed"),
-    "org.move": _l("Moved"),
-    "org.merge": _l("Merged into another organisation"),
-    "org.merge_in": _l("Took over another organisation"),
-    "org.dissolve": _l("Dissolved"),
-    "org.term_start": _l("New committee term"),
-    "org.post_assign": _l("Committee post assigned"),
-    "org.post_end": _l("Committee post ended"),
-    "demo.load_structure": _l("Demo data loaded"),
-    "demo.load": _l("Demo data loaded"),
+    "org.create": gettext_lazy("Created"),
+    "org.rename": gettext_lazy("Renamed"),
+    "org.update": gettext_lazy("Details changed"),
+    "org.move": gettext_lazy("Moved"),
+    "org.merge": gettext_lazy("Merged into another organisation"),
+    "org.merge_in": gettext_lazy("Took over another organisation"),
+    "org.dissolve": gettext_lazy("Dissolved"),
+    "org.term_start": gettext_lazy("New committee term"),
+    "org.post_assign": gettext_lazy("Committee post assigned"),
+    "org.post_end": gettext_lazy("Committee post ended"),
+    "demo.load_structure": gettext_lazy("Demo data loaded"),
+    "demo.load": gettext_lazy("Demo data loaded"),
 }
 
 
