@@ -91,10 +91,16 @@ def cast(tree, django_user_model) -> Cast:
 
     users = {}
     for username, role_code, org_attr, subtree in ROLES:
-        user = django_user_model.objects.create_user(username, f"{username}@example.cn", PASSWORD,
-                                                     first_name=username.title())
-        role_assign(user=user, role=Role.objects.get(code=role_code), organisation=getattr(tree, org_attr),
-                    include_subtree=subtree, actor=None)
+        user = django_user_model.objects.create_user(
+            username, f"{username}@example.cn", PASSWORD, first_name=username.title()
+        )
+        role_assign(
+            user=user,
+            role=Role.objects.get(code=role_code),
+            organisation=getattr(tree, org_attr),
+            include_subtree=subtree,
+            actor=None,
+        )
         users[username] = user
     users["outsider"] = django_user_model.objects.create_user("outsider", "outsider@example.cn", PASSWORD)
     members = {

@@ -62,7 +62,6 @@ class SessionExpiryMiddleware:
             response["Location"] += "&expired=1" if "?" in response["Location"] else "?expired=1"
         return response
 
-
     @staticmethod
     def touch(session) -> None:
         """Renew the idle timeout, writing the session at most once a minute rather than on every request."""

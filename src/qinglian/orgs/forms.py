@@ -289,6 +289,7 @@ class TransferDecisionForm(StyledForm):
         label=_("Reason"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+
 class RosterUploadForm(StyledForm):
     file = forms.FileField(
         label=_("Roster file (.xlsx)"),

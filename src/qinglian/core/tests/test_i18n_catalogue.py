@@ -21,9 +21,7 @@ from django.utils import translation
 from qinglian.core.management.commands.i18n_check import default_catalogues, parse_po
 
 HEADER = (
-    'msgid ""\nmsgstr ""\n'
-    '"Content-Type: text/plain; charset=UTF-8\\n"\n'
-    '"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
 )
 
 

@@ -146,11 +146,13 @@ def test_adding_a_member_with_an_id_number(cast, tree, login):
 
 
 def test_a_bad_id_number_on_the_form_is_explained(cast, tree, login):
-    response = login(cast.organiser).post(
+    client = login(cast.organiser)
+    client.cookies["django_language"] = "en"
+    response = client.post(
         reverse("orgs:member_create"),
         {"organisation": tree.branch_a.pk, "name": "吴迪", "gender": "M", "category": "full", "id_number": "123"},
     )
-    assert response.status_code == 200 and "18 characters" in response.content.decode()
+    assert response.status_code == 200 and "An ID number has 18 characters" in response.content.decode()
     assert 'value="吴迪"' in response.content.decode()
     assert not Member.objects.filter(name="吴迪").exists()
 
