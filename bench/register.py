@@ -8,23 +8,18 @@ force_login, DEBUG off), with the organisation scope set in the session as the s
 would, and prints JSON: p50/p95 milliseconds, queries per request, and each page's p50 as a
 multiple of the baseline (a view returning a fixed string behind the same middleware, measured
 in the same run). The member list and the API list are also asked for page 50, to show that the
-query count does not grow with the page.
-
-The statistics page (/orgs/stats/) is measured when it exists; until then an equivalent query set
-(counts per organisation by category, gender, age band, education and ethnicity over the scope's
-subtree) is measured behind the same middleware at /bench-stats-equivalent/ and marked as such.
-"""
+query count does not grow with the page."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.pages import measure
 
 BUDGET_MS = 200
 
@@ -48,7 +43,7 @@ def main() -> int:
     from django.http import HttpResponse
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment
-    from django.urls import Resolver404, include, path, resolve
+    from django.urls import include, path
 
     from qinglian.orgs.middleware import SESSION_KEY
     from qinglian.orgs.models import Member, Organisation, RoleAssignment
@@ -73,17 +68,9 @@ def main() -> int:
     def baseline(request):
         return HttpResponse("ok")
 
-    try:
-        resolve("/orgs/stats/")
-        stats_url, stats_note = "/orgs/stats/", "the statistics page"
-    except Resolver404:
-        stats_url = "/bench-stats-equivalent/"
-        stats_note = "the statistics page does not exist yet: an equivalent query set behind the same middleware"
-
     module = type(sys)("bench_register_urls")
     module.urlpatterns = [
         path("bench-baseline/", baseline),
-        path("bench-stats-equivalent/", stats_equivalent),
         path("", include(settings.ROOT_URLCONF)),
     ]
     sys.modules["bench_register_urls"] = module
@@ -94,7 +81,7 @@ def main() -> int:
         ("member list, province, page 50", "bench_province", province, "/orgs/members/?page=50"),
         ("member list, province, search 'wang'", "bench_province", province, "/orgs/members/?q=wang"),
         ("member list, province, probationary", "bench_province", province, "/orgs/members/?category=probationary"),
-        (f"statistics, general branch ({stats_note})", "bench_province", general_branch, stats_url),
+        ("statistics, general branch", "bench_province", general_branch, "/orgs/stats/"),
         ("organisation page, province", "bench_province", province, f"/orgs/{province.pk}/"),
         ("org tree browser, root", "bench_admin", root, "/orgs/"),
         ("org tree search 'gjsw', root", "bench_admin", root, "/orgs/?q=gjsw"),
@@ -171,78 +158,6 @@ def main() -> int:
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     return 0
-
-
-def stats_equivalent(request):
-    """What the statistics page must read: per-organisation counts over the scope's subtree, on the register."""
-    from django.db.models import Count, Q
-    from django.http import Http404, JsonResponse
-    from django.utils import timezone
-
-    from qinglian.core.views import permission_required
-    from qinglian.orgs.models import Member, Organisation, subtree_q
-    from qinglian.orgs.models.people import _years_before
-    from qinglian.orgs.vocab import AGE_BANDS, Education
-
-    @permission_required("member.view")
-    def view(request):
-        root = request.scope
-        if root is None:
-            raise Http404
-        today = timezone.localdate()
-        counts = {
-            "total": Count("id"),
-            "probationary": Count("id", filter=Q(category=Member.Category.PROBATIONARY)),
-            "female": Count("id", filter=Q(gender=Member.Gender.FEMALE)),
-            "minority": Count("id", filter=~Q(ethnicity__in=["汉族", ""])),
-        }
-        for i, (youngest, oldest, _label) in enumerate(AGE_BANDS):
-            counts[f"age_{i}"] = Count(
-                "id",
-                filter=Q(
-                    birth_date__gt=_years_before(today, oldest + 1), birth_date__lte=_years_before(today, youngest)
-                ),
-            )
-        for i, education in enumerate(Education):
-            counts[f"education_{i}"] = Count("id", filter=Q(education=education))
-        rows = {
-            r.pop("organisation_id"): r
-            for r in Member.objects.visible_to(request.user)
-            .in_subtree(root)
-            .on_register()
-            .values("organisation_id")
-            .annotate(**counts)
-            .order_by()
-        }
-        orgs = (
-            Organisation.objects.visible_to(request.user)
-            .filter(subtree_q(root.path))
-            .only("id", "name", "short_name", "path", "depth", "kind")
-            .order_by("path")
-        )
-        table = [{"id": o.pk, "name": o.display_name, "depth": o.depth, **rows.get(o.pk, {})} for o in orgs]
-        return JsonResponse({"root": root.pk, "rows": table})
-
-    return view(request)
-
-
-def measure(client, url: str, repeat: int, capture, connection) -> dict:
-    client.get(url)  # warm caches and the connection
-    times, queries, status = [], 0, None
-    for _ in range(repeat):
-        with capture(connection) as ctx:
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-        queries, status = len(ctx.captured_queries), response.status_code
-    times.sort()
-    return {
-        "url": url,
-        "status": status,
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-        "queries": queries,
-    }
 
 
 if __name__ == "__main__":
