@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.db.models import Prefetch
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.orgs import services
@@ -70,7 +70,7 @@ def term_list(request, org_id: int):
 def term_create(request, org_id: int, payload: TermIn):
     org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
     term = services.term_start(org=org, elected_on=payload.elected_on, actor=request.user)
-    return 201, _with_posts(CommitteeTerm.objects).get(pk=term.pk)
+    return Status(201, _with_posts(CommitteeTerm.objects).get(pk=term.pk))
 
 
 @router.post("/terms/{term_id}/posts", response={201: PostOut}, summary="Seat a member in a post")
@@ -84,7 +84,7 @@ def post_create(request, term_id: int, payload: PostIn):
     seat = services.post_assign(
         term=term, member=member, post=payload.post, starts_on=payload.starts_on, actor=request.user
     )
-    return 201, seat
+    return Status(201, seat)
 
 
 @router.post("/posts/{post_id}/end", response=PostOut, summary="End a post")

@@ -1,7 +1,7 @@
 """Departments of agency Party committees: /api/v1/orgs/departments/..."""
 
 from django.db.models import Count, Q
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.orgs import services
@@ -62,7 +62,7 @@ def department_list(request, organisation_id: int | None = None, active: bool | 
 def department_create(request, payload: DepartmentIn):
     org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=payload.organisation_id)
     data = payload.dict(exclude={"organisation_id"})
-    return 201, services.department_create(organisation=org, actor=request.user, **data)
+    return Status(201, services.department_create(organisation=org, actor=request.user, **data))
 
 
 @router.get("/departments/{department_id}", response=DepartmentOut, summary="One department")

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import get_language
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qinglian.core.jobs import job_enqueue
@@ -83,7 +83,7 @@ def import_upload(
     except DjangoValidationError as exc:
         raise DjangoValidationError({"file": exc.messages}) from None
     job_enqueue(tasks.roster_check_job, upload.job)
-    return 202, upload
+    return Status(202, upload)
 
 
 @router.get(
@@ -110,4 +110,4 @@ def import_confirm(request, import_id: UUID):
     except PermissionDenied:
         raise Http404 from None
     job_enqueue(tasks.roster_import_job, upload.job)
-    return 202, upload
+    return Status(202, upload)

@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.db.models import Q
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.orgs import services
@@ -88,7 +88,7 @@ def org_get(request, org_id: int):
 @router.post("/{org_id}/children", response={201: OrganisationOut}, summary="Add a subordinate organisation")
 def org_create(request, org_id: int, payload: OrganisationIn):
     parent = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
-    return 201, services.org_create(parent=parent, actor=request.user, **payload.dict())
+    return Status(201, services.org_create(parent=parent, actor=request.user, **payload.dict()))
 
 
 @router.post("/{org_id}/rename", response=OrganisationOut, summary="Rename (with the version you read)")
