@@ -486,8 +486,9 @@ def roster_check(*, upload: RosterImport, progress: Callable[[int, int], None] |
     if not plan:
         return _fail_with(upload, [RowError(None, "", upload.file_name, _("The sheet has headers but no rows."))],
                           total=0)  # fmt: skip
-    rows = [[_plain(row[key]) for key in KEPT] for row in plan]
-    _checked_path(upload).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    rows = [[row[key] for key in KEPT] for row in plan]
+    # Dates become ISO text through `default`, called only for them, not for every cell.
+    _checked_path(upload).write_text(json.dumps(rows, ensure_ascii=False, default=_iso), encoding="utf-8")
     upload.status = RosterImport.Status.READY
     upload.errors = []
     upload.error_count = 0
@@ -500,8 +501,10 @@ def roster_check(*, upload: RosterImport, progress: Callable[[int, int], None] |
 KEPT = [*FIELDS, "row", "id_number", "index", "organisation", "organisation_id", "member"]
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+def _iso(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 # -- confirm and save -----------------------------------------------------------------------------
