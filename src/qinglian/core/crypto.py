@@ -16,6 +16,7 @@ import os
 import secrets
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils.encoding import force_bytes
 
@@ -65,12 +66,23 @@ def _algorithm(name: str, key: bytes):
 
 
 def encrypt(plaintext: str) -> str:
-    """Authenticated encryption of a short text (an ID number, a reporter's name) for storage."""
+    """Authenticated encryption of a short text (an ID number, a reporter's name) for storage.
+
+    Stored as suite:base64(nonce | tag | ciphertext), whichever suite made it.
+    """
     name = suite()
     nonce = os.urandom(12)
-    encryptor = Cipher(_algorithm(name, _data_key(name)), modes.GCM(nonce)).encryptor()
-    body = encryptor.update(plaintext.encode("utf-8")) + encryptor.finalize()
-    blob = base64.urlsafe_b64encode(nonce + encryptor.tag + body).decode("ascii")
+    data = plaintext.encode("utf-8")
+    if name == "intl":
+        # The one-shot AEAD class is about five times faster than building a Cipher per value,
+        # which a 100,000-row roster import notices.
+        sealed = _aesgcm(_data_key(name)).encrypt(nonce, data, None)
+        body, tag = sealed[:-16], sealed[-16:]
+    else:
+        encryptor = Cipher(_algorithm(name, _data_key(name)), modes.GCM(nonce)).encryptor()
+        body = encryptor.update(data) + encryptor.finalize()
+        tag = encryptor.tag
+    blob = base64.urlsafe_b64encode(nonce + tag + body).decode("ascii")
     return f"{name}:{blob}"
 
 
@@ -82,15 +94,34 @@ def decrypt(stored: str) -> str:
         # Inside the try: a damaged value may fail already as base64 (or non-ASCII text).
         raw = base64.urlsafe_b64decode(blob.encode("ascii"))
         nonce, tag, body = raw[:12], raw[12:28], raw[28:]
+        if name == "intl":
+            return _aesgcm(_data_key(name)).decrypt(nonce, body + tag, None).decode("utf-8")
         decryptor = Cipher(_algorithm(name, _data_key(name)), modes.GCM(nonce, tag)).decryptor()
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
     except Exception as exc:  # cryptography raises InvalidTag; any failure means unreadable
         raise CryptoError("cannot decrypt: wrong key or tampered value") from exc
 
 
+@functools.lru_cache(maxsize=4)
+def _aesgcm(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
 def blind_index(value: str) -> str:
-    """A keyed digest for exact-match search over an encrypted column."""
-    return mac(value.strip().upper(), key="qinglian-blind-index:" + settings.DATA_KEY)
+    """A keyed digest for exact-match search over an encrypted column.
+
+    Made under the configured suite: after switching QINGLIAN_CRYPTO the stored indexes must be
+    computed again before lookups by value find them.
+    """
+    mac_state = _blind_mac(suite(), settings.DATA_KEY).copy()
+    mac_state.update(force_bytes(value.strip().upper()))
+    return mac_state.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _blind_mac(name: str, data_key: str):
+    # An HMAC keyed once and copied per value: the same digest as mac(), without re-keying each time.
+    return hmac.new(force_bytes("qinglian-blind-index:" + data_key), digestmod=HASHES[name])
 
 
 def self_test() -> list[str]:
