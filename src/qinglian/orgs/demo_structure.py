@@ -75,7 +75,21 @@ def load(*, members: int = 300) -> dict:
         terms.append(
             CommitteeTerm(organisation=branch, number=4, elected_on=elected, ends_on=term_end(branch, elected))
         )
+    # The agency committee and its general branches have committees too, drawn from their cadres.
+    upper = [root, *Organisation.objects.subtree(root).filter(kind=Organisation.Kind.GENERAL_BRANCH)]
+    for org in upper:
+        elected = today - timedelta(days=700)
+        number = 8 if org.pk == root.pk else 3
+        terms.append(CommitteeTerm(organisation=org, number=number, elected_on=elected, ends_on=term_end(org, elected)))
     CommitteeTerm.objects.bulk_create(terms)
+    upper_posts = [PartyPost.SECRETARY, PartyPost.DEPUTY_SECRETARY, *BRANCH_POSTS, PartyPost.MEMBER]
+    for term in CommitteeTerm.objects.filter(organisation__in=upper).select_related("organisation"):
+        cadres = Member.objects.in_subtree(term.organisation).filter(is_cadre=True, status__in=ON_REGISTER)
+        people = list(cadres.order_by("birth_date", "pk")[: len(upper_posts)])
+        posts += [
+            CommitteePost(term=term, member=person, post=post, starts_on=term.elected_on)
+            for person, post in zip(people, upper_posts, strict=False)
+        ]
     secretary = _secretary_member(branches["budget"])
     for term in CommitteeTerm.objects.filter(organisation__in=branches.values(), closed_on__isnull=True):
         people = list(

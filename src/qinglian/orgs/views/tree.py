@@ -81,7 +81,7 @@ def org_children(request, pk: int):
 
 # Labels of the organisation's history entries (audit actions).
 HISTORY_LABELS = {
-    "org.create": gettext_lazy("Created"),
+    "org.create": gettext_lazy("Organisation set up"),
     "org.rename": gettext_lazy("Renamed"),
     "org.update": gettext_lazy("Details changed"),
     "org.move": gettext_lazy("Moved"),
