@@ -16,6 +16,7 @@ from qinglian.orgs.services.people import (
     member_reveal_id_number,
     member_set_id_number,
     member_update,
+    members_rekey,
 )
 from qinglian.orgs.services.probation import (
     member_cancel_probation,
@@ -56,6 +57,7 @@ __all__ = [
     "member_reveal_id_number",
     "member_set_id_number",
     "member_update",
+    "members_rekey",
     "org_create",
     "org_dissolve",
     "org_merge",

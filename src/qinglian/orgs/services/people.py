@@ -287,3 +287,38 @@ def member_create_login(*, member: Member, username: str, actor) -> tuple[object
     )
     audit_record(actor=actor, action="member.login_create", obj=fresh, changes={"username": username})
     return user, password
+
+
+def members_rekey(*, actor, batch: int = 2000, progress=None) -> int:
+    """Re-encrypt every member's identity number and recompute its blind index under the configured suite.
+
+    Run after switching QINGLIAN_CRYPTO (e.g. to the national algorithms): values written under
+    the old suite stay readable, but lookups by number use the new suite's index and would miss
+    them until this has run. Returns how many members were rewritten; audited once.
+    """
+    done = 0
+    last = 0
+    while True:
+        rows = list(
+            Member.objects.filter(pk__gt=last).exclude(id_number_cipher="").order_by("pk")
+            .only("pk", "id_number_cipher")[:batch]
+        )  # fmt: skip
+        if not rows:
+            break
+        with transaction.atomic():
+            for member in rows:
+                number = crypto.decrypt(member.id_number_cipher)
+                member.id_number_cipher = crypto.encrypt(number)
+                member.id_number_index = crypto.blind_index(number)
+            Member.objects.bulk_update(rows, ["id_number_cipher", "id_number_index"], batch_size=500)
+        done += len(rows)
+        last = rows[-1].pk
+        if progress:
+            progress(done)
+    audit_record(
+        actor=actor,
+        action="member.rekey",
+        object_type="orgs.member",
+        changes={"members": done, "suite": crypto.suite()},
+    )
+    return done
