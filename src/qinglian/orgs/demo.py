@@ -18,9 +18,9 @@ from django.utils import timezone
 from qinglian.core import crypto
 from qinglian.core.audit import audit_record
 from qinglian.core.lib import idcard
+from qinglian.core.lib.dates import add_months
 from qinglian.orgs.models import Member, MemberStatusChange, Organisation, Role, RoleAssignment
 from qinglian.orgs.services import full_pinyin, org_create, role_assign
-from qinglian.orgs.services.probation import add_months
 from qinglian.orgs.vocab import CadreLevel, Education, MemberStatus, PartyPost
 
 DEMO_PASSWORD = "demo123"

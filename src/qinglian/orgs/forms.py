@@ -14,6 +14,7 @@ from qinglian.orgs.vocab import (
     MemberStatus,
     PartyPost,
 )
+from qinglian.reports.xlsx import XLSX_TYPE
 
 
 class OrganisationForm(StyledForm):
@@ -293,9 +294,7 @@ class TransferDecisionForm(StyledForm):
 class RosterUploadForm(StyledForm):
     file = forms.FileField(
         label=_("Roster file (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX_TYPE}"}),
     )
     mode = forms.ChoiceField(
         label=_("Mode"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
 from qinglian.orgs.access import can, scope_roots
@@ -22,6 +23,13 @@ def current_scope(request) -> Organisation | None:
             return org
     roots = scope_roots(user)
     return roots[0] if roots else None
+
+
+def scope_or_404(request) -> Organisation:
+    """The organisation a scoped page works in; 404 for a user who can see none."""
+    if request.scope is None:
+        raise Http404
+    return request.scope
 
 
 class ScopeMiddleware:

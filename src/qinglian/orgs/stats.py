@@ -17,16 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.orgs.models import STEP, Member, Organisation
+from qinglian.orgs.models.people import born_between_q
 from qinglian.orgs.vocab import AGE_BANDS, Education
 
 HAN = "汉族"
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def stats_columns(today: date | None = None) -> list[tuple[str, object, Q | None]]:
@@ -41,9 +35,7 @@ def stats_columns(today: date | None = None) -> list[tuple[str, object, Q | None
         ("minority", _("Ethnic minorities"), ~Q(ethnicity=HAN) & ~Q(ethnicity="")),
     ]
     for i, (youngest, oldest, label) in enumerate(AGE_BANDS):
-        # Same bounds as the member list's age filter (MemberQuerySet.born_between).
-        born = Q(birth_date__gt=_years_before(today, oldest + 1), birth_date__lte=_years_before(today, youngest))
-        columns.append((f"age{i}", label, born))
+        columns.append((f"age{i}", label, born_between_q(youngest, oldest, on=today)))
     for value, label in Education.choices:
         columns.append((f"edu_{value}", label, Q(education=value)))
     return columns

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -22,6 +24,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 1_048_575
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A workbook is a zip: refuse one that would unpack to more than this (a "zip bomb" or a sheet far
 # beyond what an import takes) before the reader tries to hold it in memory.
 MAX_UNPACKED = 600 * 1024 * 1024
@@ -95,6 +98,13 @@ def write_workbook(out: IO[bytes], sheets: list[Sheet], *, progress=None) -> int
             lists.append([safe_cell(values[i]) if i < len(values) else None for values in long_lists])
     book.save(out)
     return written
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    """A workbook to download; a non-ASCII file name is sent the way browsers read it (RFC 6266)."""
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def workbook_bytes(sheets: list[Sheet]) -> bytes:

@@ -56,8 +56,8 @@ def gender(number: str) -> str:
 
 
 def mask(number: str) -> str:
-    """The first six and last four characters; the rest hidden."""
-    return f"{number[:6]}********{number[-4:]}" if len(number) == 18 else "*" * len(number)
+    """The first six and last four characters, the rest hidden (all of it when too short to show any)."""
+    return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) >= 10 else "*" * len(number)
 
 
 def make(address: str, born: date, sequence: int) -> str:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import get_language
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -17,10 +17,10 @@ from qinglian.orgs import tasks
 from qinglian.orgs.access import get_visible_or_404, has_permission
 from qinglian.orgs.models import Organisation, RosterImport
 from qinglian.orgs.services.imports import roster_confirm, roster_template, roster_upload
+from qinglian.reports.xlsx import xlsx_response
 
 router = Router(tags=["imports"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_PER_PAGE = 100
 
 
@@ -63,9 +63,7 @@ def _upload(request, import_id: UUID) -> RosterImport:
 def import_template(request):
     if not has_permission(request.user, "member.import"):
         raise Http404
-    response = HttpResponse(roster_template(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    return xlsx_response(roster_template(), "roster-template.xlsx")
 
 
 @router.post("/imports", response={202: ImportOut}, summary="Upload a roster (.xlsx); it is checked in the background")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qinglian.core.lib.dates import add_years
 from qinglian.orgs.models.tree import Department, Organisation, subtree_q
 from qinglian.orgs.vocab import ETHNICITY_CHOICES, ON_REGISTER, CadreLevel, Education, MemberStatus, PartyPost
 
@@ -30,17 +31,13 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(category=Member.Category.PROBATIONARY)
 
     def born_between(self, youngest_age: int, oldest_age: int, *, on: date | None = None):
-        day = on or timezone.localdate()
-        latest = _years_before(day, youngest_age)
-        earliest = _years_before(day, oldest_age + 1)
-        return self.filter(birth_date__gt=earliest, birth_date__lte=latest)
+        return self.filter(born_between_q(youngest_age, oldest_age, on=on))
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+def born_between_q(youngest_age: int, oldest_age: int, *, on: date | None = None) -> Q:
+    """Members aged from `youngest_age` to `oldest_age` (inclusive) on a day: the age filter and statistics."""
+    day = on or timezone.localdate()
+    return Q(birth_date__gt=add_years(day, -(oldest_age + 1)), birth_date__lte=add_years(day, -youngest_age))
 
 
 class Member(models.Model):

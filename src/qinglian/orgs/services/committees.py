@@ -10,19 +10,13 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from qinglian.core.audit import audit_record
+from qinglian.core.lib.dates import add_years
 from qinglian.core.rules import RuleMissing, rule_value
 from qinglian.orgs.models import CommitteePost, CommitteeTerm, Member, Organisation
 from qinglian.orgs.vocab import PartyPost
 
 # Posts one person holds at a time on a committee; the others (委员, 副书记, ...) may be several.
 SINGLE_SEAT = {PartyPost.SECRETARY, PartyPost.ORGANISATION, PartyPost.PROPAGANDA, PartyPost.DISCIPLINE}
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def term_years(org: Organisation, *, on: date) -> int:

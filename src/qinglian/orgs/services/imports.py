@@ -34,6 +34,7 @@ from qinglian.core import crypto
 from qinglian.core.audit import audit_record
 from qinglian.core.jobs import job_create
 from qinglian.core.lib import idcard
+from qinglian.core.lib.dates import add_years
 from qinglian.orgs import access
 from qinglian.orgs.models import Member, Organisation, RosterImport, subtree_q
 from qinglian.orgs.vocab import ETHNICITIES, CadreLevel, Education, MemberStatus
@@ -238,13 +239,9 @@ def _error(row: int | None, key: str, value: Any, message: str) -> RowError:
     label = str(ROSTER_COLUMNS[COLUMN_ORDER[key]].header) if key else ""
     text = "" if value is None else (value.isoformat() if isinstance(value, date) else str(value))
     if key == "id_number":
-        text = _mask(text)
+        # Identity numbers are never stored in the clear outside the cipher, not even wrong ones.
+        text = idcard.mask(text)
     return RowError(row, label, text, message)
-
-
-def _mask(text: str) -> str:
-    # Identity numbers are never stored in the clear outside the cipher, not even wrong ones.
-    return text[:6] + "*" * (len(text) - 10) + text[-4:] if len(text) >= 10 else "*" * len(text)
 
 
 def _organisations(scope: Organisation, wanted: set[str]) -> dict[str, Organisation | str]:
@@ -288,13 +285,6 @@ def _may(user, action: str, path: str) -> bool:
     return access.can(user, action, SimpleNamespace(access_path=path))
 
 
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _check_register(upload: RosterImport, plan: list[dict], errors: list[RowError]) -> None:
     """Mark each planned row as an addition or an update, or name why it can be neither."""
     registered = _registered([row["index"] for row in plan])
@@ -335,7 +325,7 @@ def _check(
     id_label = str(ROSTER_COLUMNS[COLUMN_ORDER["id_number"]].header)
     for error in errors:
         if error.column == id_label:
-            error.value = _mask(error.value)
+            error.value = idcard.mask(error.value)
     bad_rows = {error.row for error in errors}
     today = timezone.localdate()
     organisations = _organisations(
@@ -389,7 +379,7 @@ def _check(
         if born and joined:
             if joined <= born:
                 problems.append(("joined_on", joined, _("The date joined must be after the date of birth.")))
-            elif joined < _years_after(born, 18):
+            elif joined < add_years(born, 18):
                 problems.append(("joined_on", joined, _("Members join the Party at 18 or older.")))
         category = record["category"]
         if category == Member.Category.PROBATIONARY and full:

@@ -9,7 +9,6 @@ The rules are data (`orgs/fixtures/rules/probation.json`, from 《中国共产�
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,19 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinglian.core.audit import audit_record
+from qinglian.core.lib.dates import add_months
 from qinglian.core.models import Rule
 from qinglian.core.rules import RuleMissing
 from qinglian.orgs.models import Member, MemberStatusChange
 from qinglian.orgs.services.people import Conflict, _user_or_none
 from qinglian.orgs.vocab import ON_REGISTER, MemberStatus
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
 
 PROBATION_RULES = (
     "orgs.probation_months",

@@ -20,29 +20,17 @@ from qinglian.orgs import tasks
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.filters import MemberFilterForm
 from qinglian.orgs.forms import RosterUploadForm
+from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import RosterImport
 from qinglian.orgs.services.imports import max_upload_bytes, roster_confirm, roster_template, roster_upload
+from qinglian.reports.xlsx import xlsx_response
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUNNING = (RosterImport.Status.CHECKING, RosterImport.Status.IMPORTING)
-
-
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _scope(request):
-    root = request.scope
-    if root is None:
-        raise Http404
-    return root
 
 
 @permission_required("member.import")
 def import_start(request):
-    root = _scope(request)
+    root = scope_or_404(request)
     allowed = can(request.user, "member.import", root)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and allowed and form.is_valid():
@@ -104,7 +92,7 @@ def import_template(request):
 @permission_required("member.import")
 @require_POST
 def member_export(request):
-    root = _scope(request)
+    root = scope_or_404(request)
     if not can(request.user, "member.import", root):
         raise Http404
     # The filters as the list shows them: posted with the button (htmx includes the filter form),

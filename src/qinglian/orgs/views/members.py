@@ -27,6 +27,7 @@ from qinglian.orgs.forms import (
     ProbationExtendForm,
     RevealIdForm,
 )
+from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import CommitteePost, Department, Member, Organisation, Transfer, subtree_q
 
 PAGE_SIZE = 50
@@ -59,9 +60,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 @permission_required("member.view")
 def member_list(request):
-    root = request.scope
-    if root is None:
-        raise Http404
+    root = scope_or_404(request)
     form = MemberFilterForm(request.GET or None)
     members = form.apply(Member.objects.visible_to(request.user).in_subtree(root)).select_related("organisation")
     page = id_page(members.order_by("name_pinyin", "id"), per_page=PAGE_SIZE, number=request.GET.get("page"))
@@ -102,9 +101,7 @@ def member_detail(request, pk: int):
 
 @permission_required("member.manage")
 def member_create(request):
-    root = request.scope
-    if root is None:
-        raise Http404
+    root = scope_or_404(request)
     organisations = Organisation.objects.visible_to(request.user, "member.manage").filter(
         subtree_q(root.path), is_active=True
     )

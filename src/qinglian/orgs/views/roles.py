@@ -12,14 +12,13 @@ from qinglian.core.views import permission_required
 from qinglian.orgs import services
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.forms import AssignmentForm
+from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Organisation, Role, RoleAssignment
 
 
 @permission_required("role.assign")
 def assignment_list(request):
-    root = request.scope
-    if root is None:
-        raise Http404
+    root = scope_or_404(request)
     role = Role.objects.filter(code=request.GET.get("role", "")).first()
     assignments = RoleAssignment.objects.active().in_subtree(root).assignable_by(request.user)
     # Every member holds the member role; listing them all would drown the roles that matter.

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from qinglian.core.audit import audit_record
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can, get_visible_or_404
+from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Organisation
 from qinglian.orgs.stats import member_statistics
-from qinglian.orgs.views.imports import _scope, xlsx_response
-from qinglian.reports.xlsx import Sheet, workbook_bytes
+from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 
 
 @permission_required("member.view")
@@ -21,7 +21,7 @@ def member_stats(request):
     if org_id.isdigit():
         parent = get_visible_or_404(Organisation.objects, request.user, "member.view", pk=int(org_id))
     else:
-        parent = get_visible_or_404(Organisation.objects, request.user, "member.view", pk=_scope(request).pk)
+        parent = get_visible_or_404(Organisation.objects, request.user, "member.view", pk=scope_or_404(request).pk)
     columns, rows = member_statistics(user=request.user, parent=parent)
     if request.GET.get("format") == "xlsx":
         audit_record(actor=request.user, action="member.stats_export", obj=parent)

@@ -16,6 +16,7 @@ from qinglian.core.views import permission_required
 from qinglian.orgs import letters
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.forms import TransferDecisionForm, TransferForm
+from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Member, Transfer, subtree_q
 from qinglian.orgs.services import transfers as services
 from qinglian.orgs.vocab import TransferKind, TransferStatus
@@ -39,9 +40,7 @@ def _get_or_404(user, pk) -> Transfer:
 
 @permission_required(PERMISSION)
 def transfer_list(request):
-    root = request.scope
-    if root is None:
-        raise Http404
+    root = scope_or_404(request)
     direction = request.GET.get("direction") if request.GET.get("direction") in DIRECTIONS else "all"
     status = request.GET.get("status") if request.GET.get("status") in TransferStatus.values else ""
     transfers = _visible(request.user).filter(subtree_q(root.path, "from_org__") | subtree_q(root.path, "to_org__"))

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +28,7 @@ from qinglian.orgs.forms import (
     RenameForm,
     TermStartForm,
 )
-from qinglian.orgs.middleware import SESSION_KEY
+from qinglian.orgs.middleware import SESSION_KEY, scope_or_404
 from qinglian.orgs.models import CommitteeTerm, Department, Member, Organisation, subtree_q
 from qinglian.orgs.vocab import PartyPost
 
@@ -44,9 +43,7 @@ def _children(user, org, *, dissolved: bool = False):
 @permission_required("org.view")
 def org_list(request):
     """The tree browser: starts at the scope and opens one level at a time (htmx)."""
-    root = request.scope
-    if root is None:
-        raise Http404
+    root = scope_or_404(request)
     q = request.GET.get("q", "").strip()
     dissolved = request.GET.get("dissolved") == "1"
     results = None
