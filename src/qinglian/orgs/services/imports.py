@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -281,10 +280,6 @@ def _registered(indexes: list[str]) -> dict[str, tuple[int, int, str, str]]:
     return found
 
 
-def _may(user, action: str, path: str) -> bool:
-    return access.can(user, action, SimpleNamespace(access_path=path))
-
-
 def _check_register(upload: RosterImport, plan: list[dict], errors: list[RowError]) -> None:
     """Mark each planned row as an addition or an update, or name why it can be neither."""
     registered = _registered([row["index"] for row in plan])
@@ -294,12 +289,12 @@ def _check_register(upload: RosterImport, plan: list[dict], errors: list[RowErro
         if existing is None:
             continue
         pk, org_id, path, org_name = existing
-        visible = _may(upload.owner, "member.view", path)
+        visible = access.can_at(upload.owner, "member.view", path)
         where = org_name if visible else _("an organisation outside your scope")
         if upload.mode == RosterImport.Mode.CREATE:
             message = _("This identity number is already on the register (in {where}).").format(where=where)
             errors.append(_error(row["row"], "id_number", row["id_number"], message))
-        elif not _may(upload.owner, "member.manage", path):
+        elif not access.can_at(upload.owner, "member.manage", path):
             message = _("This identity number is on the register of {where}, which you may not edit.").format(
                 where=where
             )
