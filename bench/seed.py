@@ -58,17 +58,8 @@ SCALES = {
         organ=(2, 4),
         members=1_000_000,
     ),
-    "xl": dict(
-        provinces=30,
-        cities=10,
-        general=(15, 25),
-        branches=(4, 11),
-        direct=(5, 15),
-        groups=(0, 10),
-        organ=(2, 4),
-        members=5_000_000,
-    ),
 }
+SCALES["xl"] = {**SCALES["province"], "members": 5_000_000}  # the same tree, five times the members
 
 PROVINCES = [
     "北京市",
