@@ -21,6 +21,7 @@ from qinglian.accounts.api import router as accounts_router
 from qinglian.accounts.middleware import second_factor_missing
 from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
+from qinglian.orglife.api import router as orglife_router
 from qinglian.orgs.api import router as orgs_router
 from qinglian.orgs.services import Conflict
 
@@ -162,3 +163,4 @@ def _server_error(request, exc):
 api.add_router("/", core_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/orglife", orglife_router)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "qinglian.accounts",
     "qinglian.reports",
     "qinglian.orgs",
+    "qinglian.orglife",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("qinglian.core.urls")),
     path("accounts/", include("qinglian.accounts.urls")),
     path("orgs/", include("qinglian.orgs.urls")),
+    path("orglife/", include("qinglian.orglife.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (raw JSON, downloads).

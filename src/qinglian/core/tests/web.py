@@ -1,12 +1,15 @@
 """Helpers for the web-facing tests: the route table, a small world of objects, page parsing.
 
 The route table names every view of core, orgs and accounts with how to reach it and who must be
-refused; test_views_access fails when a view is added without a row here.
+refused; test_views_access fails when a view is added without a row here. Apps above the register
+keep their own rows in `<app>/tests/routes.py` (ROUTES, NAMESPACE and `world_extend(world)`, which
+adds the objects their views take by id to `world.extra`); they are gathered here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -17,11 +20,27 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-NAMESPACES = ("core", "orgs", "accounts")
+
+def app_route_modules() -> list:
+    """The `tests/routes.py` modules of the apps that have one."""
+    from django.apps import apps
+
+    modules = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("qinglian."):
+            continue
+        name = f"{config.name}.tests.routes"
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    return modules
 
 
-def url_names(namespaces=NAMESPACES) -> set[str]:
-    """Every named view the URL resolver serves in the given namespaces."""
+def url_names(namespaces=None) -> set[str]:
+    """Every named view the URL resolver serves in the given namespaces (by default those with route rows)."""
+    namespaces = namespaces or NAMESPACES
     names: set[str] = set()
 
     def walk(patterns, namespace):
@@ -52,6 +71,7 @@ class World:
     term_b: object  # branch_b's current committee term
     post_b: object  # b1's seat on branch_b's term
     transfer_bc: object  # secretary_b's pending letter moving b1 from branch_b to branch_c
+    extra: dict = field(default_factory=dict)  # objects added by the apps' world_extend()
 
     def user(self, name):
         return self.manager_a if name == "manager_a" else getattr(self.cast, name)
@@ -105,9 +125,12 @@ def build_world(cast) -> World:
         reason="",
         actor=cast.secretary_b,
     )
-    return World(
+    world = World(
         cast, manager_a, group_b, note, job, token, rule, assignment_b, department, term_b, post_b, transfer_bc
     )
+    for module in app_route_modules():
+        module.world_extend(world)
+    return world
 
 
 def _none(world):
@@ -530,6 +553,10 @@ ROUTES = [
         secret=lambda w: w.token.name,
     ),
 ]
+NAMESPACES = ["core", "orgs", "accounts"]
+for _module in app_route_modules():
+    ROUTES.extend(_module.ROUTES)
+    NAMESPACES.append(_module.NAMESPACE)
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 
 

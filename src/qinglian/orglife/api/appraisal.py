@@ -1,0 +1,5 @@
+"""appraisal API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

@@ -1,0 +1,5 @@
+"""compliance API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

@@ -1,0 +1,5 @@
+"""life API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

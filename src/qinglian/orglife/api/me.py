@@ -1,0 +1,5 @@
+"""me API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

@@ -1,0 +1,5 @@
+"""meetings API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

@@ -1,0 +1,5 @@
+"""minutes API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

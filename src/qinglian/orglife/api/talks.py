@@ -1,0 +1,5 @@
+"""talks API."""
+
+from ninja import Router
+
+router = Router(tags=["orglife"])

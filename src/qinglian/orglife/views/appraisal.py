@@ -1,0 +1,3 @@
+"""appraisal views."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""compliance views."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""life views."""
+
+urls: list = []

@@ -1,0 +1,3 @@
+"""me views."""
+
+urls: list = []

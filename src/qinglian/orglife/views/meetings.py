@@ -1,0 +1,3 @@
+"""meetings views."""
+
+urls: list = []

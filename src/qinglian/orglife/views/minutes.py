@@ -1,0 +1,3 @@
+"""minutes views."""
+
+urls: list = []

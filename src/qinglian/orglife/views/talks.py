@@ -1,0 +1,3 @@
+"""talks views."""
+
+urls: list = []
