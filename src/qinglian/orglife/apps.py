@@ -8,6 +8,11 @@ class OrglifeConfig(AppConfig):
     verbose_name = _("Organisational life")
 
     def ready(self):
+        from qinglian.core.registry import NavItem, registry
         from qinglian.orglife import permissions
 
         permissions.register()
+        section = _("Organisational life")
+        registry.add_nav(
+            NavItem("orglife_me", _("My organisational life"), "orglife:me", "person-check", order=19, section=section)
+        )

@@ -73,4 +73,6 @@ def _pk(name):
 
 ROUTES: list[Route] = [
     # Rows are added per area: meetings, minutes, compliance, life, talks, appraisal, me.
+    # --- me: every logged-in user has the page (a login without a member is told so)
+    Route("orglife:me", allowed="member", secret=lambda w: "张伟"),
 ]
