@@ -68,6 +68,11 @@ def kind_rule(kind: str, org, *, on: date) -> KindRule | None:
         rule = rule_get(f"orglife.frequency.{kind}", org_path=org.path, on=on)
     except RuleMissing:
         return None
+    return kind_rule_of(kind, rule)
+
+
+def kind_rule_of(kind: str, rule) -> KindRule:
+    """The KindRule a stored version of `orglife.frequency.<kind>` says (for callers that read many at once)."""
     value = rule.value
     num, den = value.get("quorum", [1, 2])
     return KindRule(

@@ -34,3 +34,19 @@ def attend_all(meeting, *, actor=None, presence=Presence.PRESENT):
     """Mark every invited member present (or `presence`)."""
     ids = list(meeting.attendees.filter(member__isnull=False).values_list("pk", flat=True))
     return attendance_record(meeting=meeting, presences=dict.fromkeys(ids, presence), actor=actor)
+
+
+def meeting_counted(org, kind, day, *, absent: int = 0, actor=None, **fields):
+    """A meeting of `org` on `day` that counts: held, attendance recorded, minutes approved.
+
+    `absent` invitees are marked absent (to miss a quorum); the rest present.
+    """
+    from qinglian.orglife.models import Minutes
+    from qinglian.orglife.services import meeting_recount
+
+    meeting = meeting_make(org, kind=kind, starts_at=at(day), actor=actor, **fields)
+    ids = list(meeting.attendees.filter(member__isnull=False).values_list("pk", flat=True))
+    presences = {pk: (Presence.ABSENT if i < absent else Presence.PRESENT) for i, pk in enumerate(ids)}
+    meeting = attendance_record(meeting=meeting, presences=presences, actor=actor)
+    Minutes.objects.create(meeting=meeting, status="approved", summary="会议纪要。")
+    return meeting_recount(meeting=meeting)

@@ -1,0 +1,734 @@
+"""Compliance with the frequency rules: what each unit owes in a year, what it held, and the traffic light.
+
+Definitions (the page, the API, the reminders and the indicators all read them from here):
+
+- **Which rule.** The rules are `orglife.frequency.<kind>` (rules as data, see `rules.py`); a unit gets
+  the most specific version in force (a version made for an ancestor's subtree beats the system one).
+  The version in force on the first day of a month governs that month, so a version that starts on
+  the 15th takes effect from the next month.
+- **Periods.** A rule's periods are calendar months, quarters or the year. The months of one period
+  governed by one version form that version's period. When a version with another period length takes
+  over inside a period (lectures tightened from yearly to quarterly from April), the cut period is
+  owed only if at least half of its months were governed by it: January-March under "once a year" is
+  not owed, April-June onwards are owed quarter by quarter.
+- **Which units owe.** A unit owes the kinds whose rule names its kind (`org_kinds`). It owes a month
+  when it existed on the month's first day and was not dissolved before its last day; it owes a
+  period when it owes at least half of the period's months (a branch founded on 10 May owes the
+  year's life meeting and the monthly meetings from June, not the second quarter's general meeting).
+- **Required** is `times` for every owed period that has started by the day asked (`on`, by default
+  today): for a past year every owed period, for the current year the periods up to the open ones.
+- **Held** is the number of counted meetings (`Meeting.counted`: held, approved minutes, attendance —
+  kept by the services) credited to the periods, at most `times` per period, so that three meetings
+  in one month do not make up for a month without any. `counted` is the uncapped number.
+  **Quorum met** is the credited number of counted meetings whose stored `quorum_met` is not false.
+- **Status of a period:** met (enough counted meetings with quorum); quorum_short (enough counted
+  meetings, but not enough with quorum); missed (ended without enough counted meetings); due_soon
+  (open, not yet enough, within `orglife.reminder_days` of its due day or past it); due (open, not yet
+  enough); upcoming (not started). The due day is the period's last day, or for a monthly rule with a
+  fixed `day` (the thematic Party day) that day of the month.
+- **Traffic light of a cell:** red when any period was missed; amber when any is quorum_short or due
+  soon; green otherwise; none when the unit owes nothing of that kind so far.
+- **Roll-up:** a unit's subtree total sums required, held, quorum met and counted over the unit and
+  every unit below it that the reader may see, with the worst light.
+
+Cost: one query for the units (the caller's), one for the rule versions of the year, one grouped
+count of counted meetings per (unit, kind, month); rules are resolved once per distinct set of
+subtree versions that apply, not per unit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qinglian.core.models import Rule
+from qinglian.core.rules import RuleMissing, rule_get, rule_revise
+from qinglian.orglife.models import Meeting
+from qinglian.orglife.rules import PERIOD_MONTHS, KindRule, kind_rule_of
+from qinglian.orglife.vocab import MeetingKind
+from qinglian.orgs.models import STEP, Organisation
+
+FREQUENCY = "orglife.frequency."
+REMINDER_DAYS = "orglife.reminder_days"
+# Units whose rows are followed by a subtotal row of their subtree.
+ROLL_UP_KINDS = (Organisation.Kind.COMMITTEE, Organisation.Kind.GENERAL_BRANCH)
+
+
+class Status:
+    MET = "met"
+    QUORUM_SHORT = "quorum_short"
+    MISSED = "missed"
+    DUE_SOON = "due_soon"
+    DUE = "due"
+    UPCOMING = "upcoming"
+
+
+STATUS_LABELS = {
+    Status.MET: gettext_lazy("Met"),
+    Status.QUORUM_SHORT: gettext_lazy("Held, quorum not met"),
+    Status.MISSED: gettext_lazy("Missed"),
+    Status.DUE_SOON: gettext_lazy("Due soon"),
+    Status.DUE: gettext_lazy("Open"),
+    Status.UPCOMING: gettext_lazy("Upcoming"),
+}
+
+
+class Light:
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = ""
+
+
+LIGHT_LABELS = {
+    Light.GREEN: gettext_lazy("On track: every period so far met"),
+    Light.AMBER: gettext_lazy("Attention: quorum not met, or a period ends soon without a meeting"),
+    Light.RED: gettext_lazy("Missed: a period ended without enough meetings"),
+    Light.NONE: gettext_lazy("Nothing owed"),
+}
+_LIGHT_RANK = {Light.NONE: 0, Light.GREEN: 1, Light.AMBER: 2, Light.RED: 3}
+
+
+def worst(*lights: str) -> str:
+    return max(lights, key=_LIGHT_RANK.__getitem__, default=Light.NONE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules of a year, resolved per distinct set of subtree versions
+
+
+@dataclass(frozen=True)
+class PeriodShape:
+    """A period a version governs in a year, before it is fitted to one unit's months."""
+
+    months: tuple[int, ...]  # the months of the year it governs, consecutive
+    length: int  # months in the full calendar period
+    rule: KindRule
+    row: Rule
+
+
+class RuleBook:
+    """The frequency rules in force at some time in `year`, read in one query.
+
+    Resolved per (unit kind, subtree versions that apply): units without a tightened rule above
+    them share one resolution, however many there are.
+    """
+
+    def __init__(self, year: int, kinds: Iterable[str] = MeetingKind.values):
+        self.year = year
+        self.kinds = list(kinds)
+        keys = [FREQUENCY + kind for kind in self.kinds] + [REMINDER_DAYS]
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        self.rows = list(
+            Rule.objects.filter(key__in=keys, effective_from__lte=last)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=first))
+            .order_by("key", "org_path", "version")
+        )
+        self.override_paths = sorted({row.org_path for row in self.rows if row.org_path})
+        self._by_key: dict[str, list[Rule]] = defaultdict(list)
+        for row in self.rows:
+            self._by_key[row.key].append(row)
+        self._shapes: dict[tuple, dict[str, list[PeriodShape]]] = {}
+        self._kind_rules: dict[int, KindRule] = {}
+
+    def matching(self, path: str) -> tuple[str, ...]:
+        return tuple(p for p in self.override_paths if path.startswith(p))
+
+    def row_in_force(self, key: str, matching: tuple[str, ...], day: date) -> Rule | None:
+        """The version `rule_get` would return for a unit with these overrides (without a query)."""
+        best = None
+        for row in self._by_key.get(key, ()):
+            if row.org_path and row.org_path not in matching:
+                continue
+            if row.effective_from > day or (row.effective_to is not None and row.effective_to < day):
+                continue
+            if best is None or (len(row.org_path), row.version) > (len(best.org_path), best.version):
+                best = row
+        return best
+
+    def kind_rule(self, kind: str, row: Rule) -> KindRule:
+        if row.pk not in self._kind_rules:
+            self._kind_rules[row.pk] = kind_rule_of(kind, row)
+        return self._kind_rules[row.pk]
+
+    def reminder_days(self, org: Organisation, day: date) -> int:
+        day = min(max(day, date(self.year, 1, 1)), date(self.year, 12, 31))
+        row = self.row_in_force(REMINDER_DAYS, self.matching(org.path), day)
+        return int(row.value) if row is not None else 7
+
+    def shapes(self, org: Organisation) -> dict[str, list[PeriodShape]]:
+        """For each kind `org` owes at some time in the year, the periods the versions in force make."""
+        key = (org.kind, self.matching(org.path))
+        if key not in self._shapes:
+            self._shapes[key] = self._build_shapes(org.kind, key[1])
+        return self._shapes[key]
+
+    def _build_shapes(self, org_kind: str, matching: tuple[str, ...]) -> dict[str, list[PeriodShape]]:
+        out: dict[str, list[PeriodShape]] = {}
+        for kind in self.kinds:
+            groups: list[tuple[tuple, list[int], KindRule, Rule]] = []
+            for month in range(1, 13):
+                row = self.row_in_force(FREQUENCY + kind, matching, date(self.year, month, 1))
+                if row is None:
+                    continue
+                rule = self.kind_rule(kind, row)
+                if org_kind not in rule.org_kinds:
+                    continue
+                step = PERIOD_MONTHS[rule.per]
+                ident = (rule.per, (month - 1) // step)
+                if groups and groups[-1][0] == ident and groups[-1][1][-1] == month - 1:
+                    groups[-1][1].append(month)
+                else:
+                    # The version in force on the period's first governed month governs all of it.
+                    groups.append((ident, [month], rule, row))
+            shapes = [
+                PeriodShape(tuple(months), PERIOD_MONTHS[rule.per], rule, row) for _id, months, rule, row in groups
+            ]
+            if shapes:
+                out[kind] = shapes
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods, cells and rows
+
+
+@dataclass
+class Period:
+    """One period a unit owes: its window, due day, what was held and its status."""
+
+    kind: str
+    start: date  # first day
+    end: date  # the day after the last
+    due: date
+    times: int
+    rule: KindRule
+    row: Rule
+    natural: bool  # the whole calendar period (not cut by founding, dissolution or a rule change)
+    held: int = 0  # counted meetings in the window
+    quorum_ok: int = 0  # of those, with the quorum met (or no quorum rule)
+    status: str = ""
+    meetings: list = field(default_factory=list)  # filled by the plan
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def credited(self) -> int:
+        return min(self.held, self.times)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def label(self) -> str:
+        months = PERIOD_MONTHS[self.rule.per]
+        if self.natural and months == 1:
+            return formats.date_format(self.start, "YEAR_MONTH_FORMAT")
+        if self.natural and months == 3:
+            return _("Q{quarter} {year}").format(quarter=(self.start.month - 1) // 3 + 1, year=self.start.year)
+        if self.natural:
+            return _("Year {year}").format(year=self.start.year)
+        return _("{start} to {end}").format(
+            start=formats.date_format(self.start, "MONTH_DAY_FORMAT"),
+            end=formats.date_format(self.last_day, "MONTH_DAY_FORMAT"),
+        )
+
+
+@dataclass
+class Cell:
+    """One unit's (or subtree's) account of one kind of meeting in the year."""
+
+    kind: str
+    required: int = 0
+    held: int = 0  # credited: at most `times` per period
+    quorum_met: int = 0  # credited meetings with quorum
+    counted: int = 0  # every counted meeting in an owed period
+    owed: bool = False  # owes at least one period this year (started or not)
+    statuses: Counter = field(default_factory=Counter)
+    periods: list[Period] = field(default_factory=list)
+
+    @property
+    def light(self) -> str:
+        if not self.owed:
+            return Light.NONE
+        if self.statuses[Status.MISSED]:
+            return Light.RED
+        if self.statuses[Status.QUORUM_SHORT] or self.statuses[Status.DUE_SOON]:
+            return Light.AMBER
+        return Light.GREEN if self.required or self.statuses[Status.DUE] else Light.NONE
+
+    @property
+    def rate(self) -> float | None:
+        return self.held / self.required if self.required else None
+
+    @property
+    def quorum_rate(self) -> float | None:
+        return self.quorum_met / self.held if self.held else None
+
+    def add(self, other: Cell) -> None:
+        self.required += other.required
+        self.held += other.held
+        self.quorum_met += other.quorum_met
+        self.counted += other.counted
+        self.owed = self.owed or other.owed
+        self.statuses.update(other.statuses)
+
+    def summary(self) -> str:
+        """The statuses in words, for a tooltip and the export."""
+        parts = [f"{STATUS_LABELS[s]} {n}" for s, n in self.statuses.items() if n and s != Status.UPCOMING]
+        return ", ".join(parts)
+
+
+@dataclass
+class Row:
+    """A line of the table: a unit's own obligations, or (is_total) its subtree's totals."""
+
+    org: Organisation
+    depth: int
+    cells: dict[str, Cell]
+    is_total: bool = False
+    hidden_below: bool = False  # its subtree is counted but not listed (too many rows)
+
+    @property
+    def total(self) -> Cell:
+        cell = Cell(kind="")
+        for c in self.cells.values():
+            cell.add(c)
+        return cell
+
+    @property
+    def light(self) -> str:
+        return worst(*(c.light for c in self.cells.values()))
+
+    def cell_list(self, kinds: list[str]) -> list[Cell]:
+        return [self.cells.get(kind) or Cell(kind=kind) for kind in kinds]
+
+
+def active_months(org: Organisation, year: int) -> range:
+    """The months of `year` the unit owes: existing on the first day, not dissolved before the last."""
+    first, last = 1, 12
+    if org.founded_on:
+        if org.founded_on.year > year:
+            return range(0)
+        if org.founded_on.year == year:
+            first = org.founded_on.month + (0 if org.founded_on.day == 1 else 1)
+    if org.dissolved_on:
+        if org.dissolved_on.year < year:
+            return range(0)
+        if org.dissolved_on.year == year:
+            end_of_month = _month_end(year, org.dissolved_on.month) - timedelta(days=1)
+            last = org.dissolved_on.month - (0 if org.dissolved_on >= end_of_month else 1)
+    return range(first, last + 1)
+
+
+def _month_end(year: int, month: int) -> date:
+    """The first day after the month."""
+    return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+
+
+def _due(rule: KindRule, start: date, end: date) -> date:
+    last = end - timedelta(days=1)
+    if rule.day and rule.per == "month":
+        return min(date(start.year, start.month, 1) + timedelta(days=int(rule.day) - 1), last)
+    return last
+
+
+def unit_periods(org: Organisation, book: RuleBook) -> dict[str, list[Period]]:
+    """The periods `org` owes in the book's year, per kind (statuses not yet set)."""
+    months = active_months(org, book.year)
+    if not months:
+        return {}
+    out: dict[str, list[Period]] = {}
+    for kind, shapes in book.shapes(org).items():
+        periods = []
+        for shape in shapes:
+            owed = [m for m in shape.months if m in months]
+            if not owed or 2 * len(owed) < shape.length:
+                continue
+            start, end = date(book.year, owed[0], 1), _month_end(book.year, owed[-1])
+            periods.append(
+                Period(
+                    kind=kind,
+                    start=start,
+                    end=end,
+                    due=_due(shape.rule, start, end),
+                    times=shape.rule.times,
+                    rule=shape.rule,
+                    row=shape.row,
+                    natural=len(owed) == shape.length,
+                )
+            )
+        if periods:
+            out[kind] = periods
+    return out
+
+
+def settle(period: Period, *, on: date, reminder_days: int) -> Period:
+    """Set the period's status from its counts, as seen on the day `on`."""
+    if on < period.start:
+        period.status = Status.UPCOMING
+    elif period.held >= period.times:
+        period.status = Status.MET if period.quorum_ok >= period.times else Status.QUORUM_SHORT
+    elif on >= period.end:
+        period.status = Status.MISSED
+    elif (period.due - on).days <= reminder_days:
+        period.status = Status.DUE_SOON
+    else:
+        period.status = Status.DUE
+    return period
+
+
+def unit_cells(
+    org: Organisation,
+    book: RuleBook,
+    counts: dict[tuple[int, str, int], tuple[int, int]],
+    *,
+    on: date,
+) -> dict[str, Cell]:
+    """The unit's cells: periods with counts (from `counts[(org id, kind, month)] = (held, quorum ok)`)."""
+    days = None
+    cells: dict[str, Cell] = {}
+    for kind, periods in unit_periods(org, book).items():
+        cell = Cell(kind=kind, owed=True, periods=periods)
+        for period in periods:
+            for month in range(period.start.month, period.start.month + _months_between(period.start, period.end)):
+                held, ok = counts.get((org.pk, kind, month), (0, 0))
+                period.held += held
+                period.quorum_ok += ok
+            if days is None:
+                days = book.reminder_days(org, on)
+            settle(period, on=on, reminder_days=days)
+            cell.statuses[period.status] += 1
+            if period.status != Status.UPCOMING:
+                cell.required += period.times
+                cell.held += period.credited
+                cell.quorum_met += min(period.quorum_ok, period.times)
+                cell.counted += period.held
+        cells[kind] = cell
+    return cells
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def meeting_counts(meetings, year: int) -> dict[tuple[int, str, int], tuple[int, int]]:
+    """Counted meetings of `year` per (unit, kind, month), with how many met their quorum: one query."""
+    rows = (
+        meetings.counted()
+        .between(date(year, 1, 1), date(year + 1, 1, 1))
+        .annotate(month=ExtractMonth("starts_on"))
+        .order_by()
+        .values("organisation_id", "kind", "month")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(quorum_met=True) | Q(quorum_met__isnull=True)))
+    )
+    return {(r["organisation_id"], r["kind"], r["month"]): (r["n"], r["ok"]) for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# The table for a scope
+
+
+@dataclass
+class Table:
+    """The traffic-light table of a scope and a year: rows in tree order with subtotals."""
+
+    scope: Organisation
+    year: int
+    on: date
+    kinds: list[str]
+    rows: list[Row]
+    units: dict[int, Row]  # every unit's own row, listed or not
+    subtree: dict[int, dict[str, Cell]]  # every unit's subtree totals
+    total: Row
+    levels: int | None  # depth below the scope listed, when the subtree is too large to list
+
+    @property
+    def kind_labels(self) -> list[tuple[str, str]]:
+        return [(kind, str(MeetingKind(kind).label)) for kind in self.kinds]
+
+
+# Beyond this many units, the table lists the upper levels only (their totals still count everything).
+MAX_LISTED = 400
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def units_of_year(units, year: int):
+    """Units that existed at some time in `year`: founded by its end, not dissolved before it began."""
+    first, after = year_bounds(year)
+    return units.filter(Q(founded_on__isnull=True) | Q(founded_on__lt=after)).filter(
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=first)
+    )
+
+
+def compliance_table(*, scope: Organisation, year: int, units, on: date | None = None) -> Table:
+    """The table of `scope` for `year` over `units` (the caller's visible units of the scope's subtree)."""
+    on = on or timezone.localdate()
+    units = list(units_of_year(units.subtree(scope), year).order_by("path"))
+    book = RuleBook(year)
+    counts = meeting_counts(Meeting.objects.in_subtree(scope), year)
+    own = {u.pk: Row(org=u, depth=(u.depth - scope.depth), cells=unit_cells(u, book, counts, on=on)) for u in units}
+    by_path = {u.path: u.pk for u in units}
+    subtree: dict[int, dict[str, Cell]] = {u.pk: {} for u in units}
+    for unit in units:
+        ancestors = [unit.path[:i] for i in range(len(scope.path), len(unit.path) + 1, STEP)]
+        for path in ancestors:
+            pk = by_path.get(path)
+            if pk is None:
+                continue
+            for kind, cell in own[unit.pk].cells.items():
+                subtree[pk].setdefault(kind, Cell(kind=kind)).add(cell)
+    kinds = [k for k in MeetingKind.values if any(k in row.cells for row in own.values())]
+    levels = _levels(units, scope)
+    rows = _display_rows(units, own, subtree, scope, levels)
+    total = Row(org=scope, depth=0, cells=_sum_roots(units, subtree, scope), is_total=True)
+    return Table(scope, year, on, kinds, rows, own, subtree, total, levels)
+
+
+def _sum_roots(units, subtree, scope) -> dict[str, Cell]:
+    """The total of the listed part of the scope: its own subtree, or the tops the reader sees in it."""
+    cells: dict[str, Cell] = {}
+    tops = []
+    for unit in units:
+        if not any(unit.path.startswith(top.path) for top in tops):
+            tops.append(unit)
+    for top in tops:
+        for kind, cell in subtree[top.pk].items():
+            cells.setdefault(kind, Cell(kind=kind)).add(cell)
+    return cells
+
+
+def _levels(units, scope) -> int | None:
+    if len(units) <= MAX_LISTED:
+        return None
+    per_depth = Counter(u.depth - scope.depth for u in units)
+    listed, levels = 0, 0
+    for depth in sorted(per_depth):
+        if listed + per_depth[depth] > MAX_LISTED and levels:
+            break
+        listed += per_depth[depth]
+        levels = depth + 1
+    return levels
+
+
+def _display_rows(units, own, subtree, scope, levels) -> list[Row]:
+    rows: list[Row] = []
+    open_totals: list[Organisation] = []
+
+    def close_until(path: str | None) -> None:
+        while open_totals and (path is None or not path.startswith(open_totals[-1].path)):
+            top = open_totals.pop()
+            rows.append(Row(org=top, depth=top.depth - scope.depth, cells=subtree[top.pk], is_total=True))
+
+    for unit in units:
+        depth = unit.depth - scope.depth
+        if levels is not None and depth >= levels:
+            continue
+        close_until(unit.path)
+        row = own[unit.pk]
+        row.hidden_below = levels is not None and depth == levels - 1 and _has_below(unit, units)
+        rows.append(row)
+        if unit.kind in ROLL_UP_KINDS and unit.pk != scope.pk:
+            open_totals.append(unit)
+    close_until(None)
+    return rows
+
+
+def _has_below(unit, units) -> bool:
+    return any(u.path.startswith(unit.path) and u.pk != unit.pk for u in units)
+
+
+# ---------------------------------------------------------------------------------------------
+# The year plan of one unit
+
+
+@dataclass
+class KindPlan:
+    kind: str
+    cell: Cell
+    rule: KindRule
+    row: Rule  # the version governing the latest period
+    tightened_by: Organisation | None  # the unit whose subtree the version was made for
+
+    @property
+    def label(self) -> str:
+        return str(MeetingKind(self.kind).label)
+
+    @property
+    def versions(self) -> list[Rule]:
+        seen, out = set(), []
+        for period in self.cell.periods:
+            if period.row.pk not in seen:
+                seen.add(period.row.pk)
+                out.append(period.row)
+        return out
+
+
+@dataclass
+class Plan:
+    org: Organisation
+    year: int
+    on: date
+    kinds: list[KindPlan]
+    reminder_days: int
+
+    @property
+    def light(self) -> str:
+        return worst(*(k.cell.light for k in self.kinds))
+
+
+def unit_plan(*, org: Organisation, year: int, on: date | None = None, meetings=None) -> Plan:
+    """The year of `org`: per kind, every owed period with its due day, its meetings and status.
+
+    `meetings` are the unit's meetings of the year the reader may see (not cancelled), listed in
+    their periods; counted ones make up the counts.
+    """
+    on = on or timezone.localdate()
+    book = RuleBook(year)
+    first, after = year_bounds(year)
+    listed = list(
+        (meetings if meetings is not None else Meeting.objects.filter(organisation=org))
+        .filter(organisation=org)
+        .between(first, after)
+        .not_cancelled()
+        .order_by("starts_at", "pk")
+    )
+    counts: dict[tuple[int, str, int], tuple[int, int]] = {}
+    for m in listed:
+        if m.counted:
+            held, ok = counts.get((org.pk, m.kind, m.starts_on.month), (0, 0))
+            counts[(org.pk, m.kind, m.starts_on.month)] = (held + 1, ok + (m.quorum_met is not False))
+    cells = unit_cells(org, book, counts, on=on)
+    override_paths = {p.row.org_path for c in cells.values() for p in c.periods if p.row.org_path}
+    owners = {o.path: o for o in Organisation.objects.filter(path__in=override_paths)} if override_paths else {}
+    kinds = []
+    for kind in MeetingKind.values:
+        cell = cells.get(kind)
+        if cell is None:
+            continue
+        for period in cell.periods:
+            period.meetings = [m for m in listed if m.kind == kind and period.start <= m.starts_on < period.end]
+        latest = cell.periods[-1]
+        kinds.append(KindPlan(kind, cell, latest.rule, latest.row, owners.get(latest.row.org_path)))
+    return Plan(org, year, on, kinds, book.reminder_days(org, on))
+
+
+def schedule_day(period: Period, on: date) -> date:
+    """The day a new meeting for the period is proposed on: the fixed day, else the first day still ahead."""
+    if period.rule.day and period.rule.per == "month" and period.due >= on:
+        return period.due
+    return max(period.start, on + timedelta(days=1)) if on < period.last_day else period.last_day
+
+
+# ---------------------------------------------------------------------------------------------
+# A unit tightening a frequency rule for its subtree
+
+
+def frequency_floor(kind: str, org: Organisation, *, on: date) -> Rule | None:
+    """The version a unit may only tighten: the one in force for its parent (the system one at the top)."""
+    parent_path = org.path[:-STEP] if len(org.path) > STEP else ""
+    try:
+        return rule_get(FREQUENCY + kind, org_path=parent_path, on=on)
+    except RuleMissing:
+        return None
+
+
+@transaction.atomic
+def frequency_tighten(
+    *,
+    org: Organisation,
+    kind: str,
+    per: str,
+    times: int,
+    quorum: tuple[int, int],
+    strict: bool,
+    day: int | None,
+    effective_from: date,
+    source: str,
+    reason: str,
+    actor,
+) -> Rule:
+    """Add a version of `kind`'s frequency rule for `org`'s subtree from `effective_from`.
+
+    Only a tightening is accepted: periods no longer than the floor's (the rule in force for the
+    parent), at least as many meetings a year, a quorum at least as high, the same fixed day if the
+    floor sets one. Whom it applies to and who attends stay the floor's.
+    """
+    if kind not in MeetingKind.values:
+        raise ValidationError(_("Unknown kind of meeting: {kind}.").format(kind=kind))
+    floor = frequency_floor(kind, org, on=effective_from)
+    if floor is None:
+        raise ValidationError(_("No rule for this kind of meeting is in force on that day."))
+    base = kind_rule_of(kind, floor)
+    errors = []
+    if per not in PERIOD_MONTHS:
+        errors.append(_("Choose a month, a quarter or a year."))
+    elif PERIOD_MONTHS[per] > PERIOD_MONTHS[base.per]:
+        errors.append(
+            _("The period cannot be longer than the rule above (every {per}).").format(per=PER_LABELS[base.per])
+        )
+    elif times * 12 // PERIOD_MONTHS[per] < base.times * 12 // PERIOD_MONTHS[base.per]:
+        errors.append(
+            _("At least {n} meetings a year are required by the rule above.").format(
+                n=base.times * 12 // PERIOD_MONTHS[base.per]
+            )
+        )
+    if not 1 <= times <= 31:
+        errors.append(_("Give between 1 and 31 meetings per period."))
+    num, den = quorum
+    if den <= 0 or not 0 < num <= den:
+        errors.append(_("The quorum must be a fraction between 0 and 1."))
+    elif Fraction(num, den) < base.quorum or (Fraction(num, den) == base.quorum and base.strict and not strict):
+        errors.append(_("The quorum cannot be lower than the rule above."))
+    if day is not None and not 1 <= day <= 28:
+        errors.append(_("The fixed day must be between the 1st and the 28th."))
+    if base.day and day != base.day:
+        errors.append(_("The rule above fixes the day on the {day}th; keep it.").format(day=base.day))
+    if day is not None and per != "month":
+        errors.append(_("A fixed day is only for a monthly rule."))
+    if not source.strip():
+        errors.append(_("Quote the unit's own document that sets the stricter rule."))
+    if errors:
+        raise ValidationError(errors)
+    value = {
+        **floor.value,
+        "per": per,
+        "times": times,
+        "quorum": [num, den],
+        "strict": strict,
+    }
+    if day is not None or "day" in floor.value:
+        value["day"] = day
+    return rule_revise(
+        rule=floor,
+        value=value,
+        effective_from=effective_from,
+        source=source.strip(),
+        actor=actor,
+        reason=reason,
+        org_path=org.path,
+    )
+
+
+PER_LABELS = {
+    "month": gettext_lazy("month"),
+    "quarter": gettext_lazy("quarter"),
+    "year": gettext_lazy("year"),
+}
