@@ -16,3 +16,29 @@ class OrglifeConfig(AppConfig):
         registry.add_nav(
             NavItem("orglife_me", _("My organisational life"), "orglife:me", "person-check", order=19, section=section)
         )
+        from qinglian.orglife.services.life import problem_reminders, problem_todos
+
+        registry.add_nav(
+            NavItem(
+                "orglife_talks",
+                _("Talks"),
+                "orglife:talk_list",
+                "chat-heart",
+                "orglife.view",
+                order=25,
+                section=section,
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                "orglife_problems",
+                _("Rectification list"),
+                "orglife:problem_list",
+                "list-check",
+                "orglife.view",
+                order=26,
+                section=section,
+            )
+        )
+        registry.add_todos(problem_todos)
+        registry.add_reminders(problem_reminders)

@@ -1,0 +1,1 @@
+"""Organisational life's forms: one module per area."""

@@ -1,0 +1,110 @@
+"""Forms of the life-meeting record: criticism, and problems on the rectification list."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qinglian.core.forms import StyledForm
+from qinglian.orglife.vocab import CritiqueKind
+from qinglian.orgs.models import Member
+
+DATE = {"type": "date"}
+
+
+class MemberChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        return obj.name
+
+
+class CritiqueForm(StyledForm):
+    """Criticism at a life meeting. Members record their own self-criticism and the criticism they made;
+    the unit's managers also choose who made it, or record an opinion collected before the meeting."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=CritiqueKind.choices)
+    subject = MemberChoice(label=_("About"), queryset=Member.objects.none(), empty_label=_("Choose a member"))
+    critic = MemberChoice(
+        label=_("From"),
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label=_("—"),
+        help_text=_("Who made the criticism; leave empty for an opinion collected anonymously."),
+    )
+    content = forms.CharField(label=_("What was said"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, people=None, manager: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = people if people is not None else Member.objects.none()
+        self.fields["subject"].queryset = people
+        self.fields["critic"].queryset = people
+        self.manager = manager
+        if not manager:
+            self.fields["kind"].choices = [
+                (CritiqueKind.SELF, _("My self-criticism")),
+                (CritiqueKind.PEER, _("My criticism of another member")),
+            ]
+            del self.fields["critic"]
+            self.fields["subject"].required = False
+            self.fields["subject"].help_text = _("For criticism of another member: whom it is about.")
+
+
+class ProblemForm(StyledForm):
+    description = forms.CharField(label=_("Problem"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    measure = forms.CharField(
+        label=_("Rectification measure"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    member = MemberChoice(
+        label=_("Whose problem"),
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label=_("The unit or its committee as a whole"),
+    )
+    owner = MemberChoice(
+        label=_("Owner"),
+        queryset=Member.objects.none(),
+        empty_label=_("Choose a member"),
+        error_messages={"required": _("Name the member responsible for the rectification.")},
+    )
+    due_on = forms.DateField(
+        label=_("Deadline"),
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        error_messages={"required": _("Set a deadline for the rectification.")},
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = people if people is not None else Member.objects.none()
+        self.fields["member"].queryset = people
+        self.fields["owner"].queryset = people
+
+
+class ProblemEditForm(ProblemForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProblemDoneForm(StyledForm):
+    done_on = forms.DateField(
+        label=_("Rectified on"),
+        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        error_messages={"required": _("Give the day the rectification was completed.")},
+    )
+    done_note = forms.CharField(
+        label=_("What was done"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what was done to rectify it.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProblemReopenForm(StyledForm):
+    reason = forms.CharField(
+        label=_("Why it is reopened"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the problem is reopened.")},
+    )
+    due_on = forms.DateField(
+        label=_("New deadline (optional)"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
