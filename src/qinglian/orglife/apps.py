@@ -42,3 +42,14 @@ class OrglifeConfig(AppConfig):
         )
         registry.add_todos(problem_todos)
         registry.add_reminders(problem_reminders)
+        registry.add_nav(
+            NavItem(
+                "orglife_ledger",
+                _("Meeting ledger"),
+                "orglife:ledger",
+                "journal-text",
+                "orglife.view",
+                order=23,
+                section=section,
+            )
+        )

@@ -11,8 +11,9 @@ import io
 from collections.abc import Iterable
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -44,7 +45,9 @@ def add_title(doc: Document, text: str, *, size: float = 22) -> None:
     _font(paragraph.add_run(text), TITLE_FONT, size, bold=True)
 
 
-def add_paragraph(doc: Document, text: str, *, size: float = 14, align: str = "left", indent: bool = False) -> None:
+def add_paragraph(
+    doc: Document, text: str, *, size: float = 14, align: str = "left", indent: bool = False, bold: bool = False
+) -> None:
     paragraph = doc.add_paragraph()
     paragraph.alignment = {
         "left": WD_ALIGN_PARAGRAPH.LEFT,
@@ -53,19 +56,95 @@ def add_paragraph(doc: Document, text: str, *, size: float = 14, align: str = "l
     }[align]
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-    _font(paragraph.add_run(text), BODY_FONT, size)
+    _font(paragraph.add_run(text), BODY_FONT, size, bold=bold)
 
 
-def add_fields(doc: Document, rows: Iterable[tuple[str, str]], *, size: float = 12) -> None:
-    """A two-column table of label and value, with borders, as on a printed form."""
+def _cell_text(cell, value, size: float, *, bold: bool = False) -> None:
+    """Fill a table cell: a string is one paragraph; a list gives one paragraph per line, where a
+    line may be (text, True) to set it in bold."""
+    lines = value if isinstance(value, list) else [value]
+    for i, line in enumerate(lines):
+        text, strong = line if isinstance(line, tuple) else (line, bold)
+        paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        _font(paragraph.add_run("" if text is None else str(text)), BODY_FONT, size, bold=strong)
+
+
+def add_fields(
+    doc: Document, rows: Iterable[tuple[str, object]], *, size: float = 12, label_cm: float = 4.5, width_cm: float = 16
+) -> None:
+    """A two-column table of label and value, with borders, as on a printed form.
+
+    A value may be a list of lines (see `_cell_text`) for a long entry such as a meeting's content.
+    """
     rows = list(rows)
     table = doc.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for (label, value), row in zip(rows, table.rows, strict=True):
-        row.cells[0].width, row.cells[1].width = Cm(4.5), Cm(11.5)
-        _font(row.cells[0].paragraphs[0].add_run(str(label)), BODY_FONT, size, bold=True)
-        _font(row.cells[1].paragraphs[0].add_run(str(value)), BODY_FONT, size)
+        row.cells[0].width, row.cells[1].width = Cm(label_cm), Cm(width_cm - label_cm)
+        row.cells[0].vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        _cell_text(row.cells[0], str(label), size, bold=True)
+        _cell_text(row.cells[1], value, size)
+
+
+def add_table(
+    doc: Document,
+    headers: list[str],
+    rows: Iterable[Iterable[object]],
+    *,
+    widths_cm: list[float] | None = None,
+    size: float = 11,
+) -> None:
+    """A bordered table with a bold header row that repeats at the top of each page."""
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header = table.rows[0]
+    header._tr.get_or_add_trPr().append(_on("w:tblHeader"))
+    for cell, text in zip(header.cells, headers, strict=True):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _cell_text(cell, text, size, bold=True)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            _cell_text(cell, value, size)
+    if widths_cm:
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_cm, strict=True):
+                cell.width = Cm(width)
+
+
+def add_page_break(doc: Document) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def add_page_numbers(doc: Document, *, before: str = "", after: str = "", size: float = 10.5) -> None:
+    """Centred page numbers in every section's footer, e.g. before="第 ", after=" 页"."""
+    for section in doc.sections:
+        paragraph = section.footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if before:
+            _font(paragraph.add_run(before), BODY_FONT, size)
+        run = paragraph.add_run()
+        _font(run, BODY_FONT, size)
+        for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+            if kind:
+                element = _on("w:fldChar")
+                element.set(qn("w:fldCharType"), kind)
+            else:
+                element = OxmlElement("w:instrText")
+                element.set(qn("xml:space"), "preserve")
+                element.text = text
+            run._r.append(element)
+        if after:
+            _font(paragraph.add_run(after), BODY_FONT, size)
+
+
+def _on(tag: str):
+    element = OxmlElement(tag)
+    if tag == "w:tblHeader":
+        element.set(qn("w:val"), "true")
+    return element
 
 
 def document_bytes(doc: Document) -> bytes:

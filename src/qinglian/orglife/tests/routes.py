@@ -33,6 +33,7 @@ def world_extend(world) -> None:
     meeting = meeting_make(branch_b, kind=MeetingKind.LIFE_MEETING, title="第二党支部组织生活会", days=-3)
     attend_all(meeting)
     minutes = Minutes.objects.create(meeting=meeting, summary="会议查摆了问题。", items=[])
+    attachment = _attachment_make(meeting)
     year = timezone.localdate().year
     round_b = AppraisalRound.objects.create(organisation=branch_b, year=year)
     entry = AppraisalEntry.objects.create(round=round_b, member=b1)
@@ -59,6 +60,7 @@ def world_extend(world) -> None:
         b2=b2,
         meeting_b=meeting,
         minutes_b=minutes,
+        attachment_b=attachment,
         round_b=round_b,
         entry_b1=entry,
         talk_b=talk,
@@ -202,6 +204,111 @@ ROUTES: list[Route] = [
     Route(
         "orglife:talk_coverage_export",
         data=lambda w: {"unit": w.cast.tree.branch_b.pk},
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+    ),
+]
+
+# Minutes, attachments and the ledger: branch_b's draft minutes (minutes_b) and sign-in scan (attachment_b).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _attachment_make(meeting):
+    from django.core.files.base import ContentFile
+
+    from qinglian.orglife.services.minutes import attachment_add
+
+    return attachment_add(meeting=meeting, file=ContentFile(PNG, name="第二支部签到表.png"), kind="sign_in", actor=None)
+
+
+def _upload(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"kind": "photo", "file": SimpleUploadedFile("越权上传.png", PNG, content_type="image/png")}
+
+
+def _minutes_version(world):
+    return {"version": world.extra["minutes_b"].version}
+
+
+ROUTES += [
+    Route(
+        "orglife:ledger",
+        data=lambda w: {"org": w.cast.tree.branch_b.pk},
+        refused=(*B_REFUSED, *NO_ROLE, "member"),
+        allowed="secretary_b",
+        secret=lambda w: "第二党支部组织生活会",
+    ),
+    Route(
+        "orglife:ledger_export",
+        "post",
+        data=lambda w: {"org": w.cast.tree.branch_b.pk, "year": timezone.localdate().year, "format": "xlsx"},
+        refused=(*B_REFUSED, *NO_ROLE, "member"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:minutes_detail",
+        kwargs=_pk("meeting_b"),
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+        secret=lambda w: "会议查摆了问题。",
+    ),
+    Route(
+        "orglife:minutes_edit",
+        kwargs=_pk("meeting_b"),
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+        secret=lambda w: "会议查摆了问题。",
+    ),
+    Route(
+        "orglife:minutes_correct",
+        kwargs=_pk("meeting_b"),
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+    ),
+    Route("orglife:minutes_docx", kwargs=_pk("meeting_b"), refused=(*B_REFUSED, "member"), allowed="secretary_b"),
+    Route(
+        "orglife:attachment_upload",
+        "post",
+        kwargs=_pk("meeting_b"),
+        data=_upload,
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:minutes_submit",
+        "post",
+        kwargs=_pk("minutes_b"),
+        data=_minutes_version,
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:minutes_approve",
+        "post",
+        kwargs=_pk("minutes_b"),
+        data=_minutes_version,
+        refused=(*B_REFUSED, "member", "propagandist"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:minutes_return",
+        "post",
+        kwargs=_pk("minutes_b"),
+        data=lambda w: {"note": "越权退回", **_minutes_version(w)},
+        refused=(*B_REFUSED, "member", "propagandist"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:attachment_download",
+        kwargs=_pk("attachment_b"),
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:attachment_remove",
+        "post",
+        kwargs=_pk("attachment_b"),
         refused=(*B_REFUSED, "member"),
         allowed="secretary_b",
     ),

@@ -1,0 +1,518 @@
+"""A meeting's minutes and attachments: drafting, approval (which locks them), corrections as new versions.
+
+The workflow of one version is draft → submitted → approved; an approver may return a submitted
+version to draft with a note. Approved versions never change: a correction is a new version, copied
+from the record, with a reason, and it becomes the record when it is approved. While a correction is
+open the attendance may be changed again (see `attendance_editable`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qinglian.core.audit import audit_record
+from qinglian.core.notify import notification_send
+from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
+from qinglian.orglife.services.meetings import meeting_lock_version, meeting_recount
+from qinglian.orglife.vocab import AttachmentKind, MeetingStatus, MinutesStatus, Presence
+from qinglian.orgs.access import can, holders
+from qinglian.orgs.services import Conflict
+
+__all__ = [
+    "Conflict",
+    "attachment_add",
+    "attachment_remove",
+    "attendance_recorded",
+    "minutes_approve",
+    "minutes_correct",
+    "minutes_open",
+    "minutes_record",
+    "minutes_return",
+    "minutes_save",
+    "minutes_submit",
+    "record_locked",
+]
+
+MAX_ITEMS = 60
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+VOTE_KEYS = ("for", "against", "abstain")
+
+# What may be attached: the type is read from the file's first bytes, never from the name or the
+# browser's claim. SVG is left out on purpose: it can carry script.
+IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ALLOWED_TYPES = {**IMAGE_TYPES, "application/pdf": ".pdf", DOCX_TYPE: ".docx", XLSX_TYPE: ".xlsx"}
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def minutes_record(meeting: Meeting) -> Minutes | None:
+    """The record: the latest approved version, or None before the first approval."""
+    return (
+        Minutes.objects.filter(meeting=meeting, status=MinutesStatus.APPROVED)
+        .select_related("author", "approved_by")
+        .order_by("-number")
+        .first()
+    )
+
+
+def minutes_open(meeting: Meeting) -> Minutes | None:
+    """The version being written or waiting for approval (at most one), or None."""
+    return (
+        Minutes.objects.filter(meeting=meeting)
+        .exclude(status=MinutesStatus.APPROVED)
+        .select_related("author", "approved_by")
+        .first()
+    )
+
+
+def attendance_recorded(meeting: Meeting) -> bool:
+    """Whether the recorder has marked who came (any invited member's presence is known)."""
+    return Attendee.objects.filter(meeting=meeting, member__isnull=False).exclude(presence=Presence.UNKNOWN).exists()
+
+
+def record_locked(meeting: Meeting) -> bool:
+    """Approved minutes and no correction open: the record, attendance and attachments are fixed."""
+    statuses = set(Minutes.objects.filter(meeting=meeting).values_list("status", flat=True))
+    return MinutesStatus.APPROVED in statuses and statuses <= {MinutesStatus.APPROVED}
+
+
+# -- checking ---------------------------------------------------------------------------------------
+
+
+def _label(n: int, title: str) -> str:
+    return _("Item {n} “{title}”").format(n=n, title=title) if title else _("Item {n}").format(n=n)
+
+
+def _vote_count(value, where: str) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationError(_("{item}: a vote count must be a whole number.").format(item=where))
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*-?\d+\s*", value):
+            raise ValidationError(_("{item}: a vote count must be a whole number.").format(item=where))
+        value = int(value)
+    if value < 0:
+        raise ValidationError(_("{item}: a vote count cannot be negative.").format(item=where))
+    return value
+
+
+def clean_items(items: Iterable[Mapping], meeting: Meeting) -> list[dict]:
+    """The agenda items as stored, checked; every problem is reported, each naming its item.
+
+    A vote needs the attendance recorded first, and cannot count more votes than members present.
+    """
+    items = list(items or [])
+    if len(items) > MAX_ITEMS:
+        raise ValidationError(_("At most {n} agenda items can be recorded.").format(n=MAX_ITEMS))
+    errors: list[str] = []
+    cleaned: list[dict] = []
+    recorded = None
+    for n, raw in enumerate(items, start=1):
+        if not isinstance(raw, Mapping):
+            errors.append(_("{item} is not a valid agenda item.").format(item=_label(n, "")))
+            continue
+        title = str(raw.get("title") or "").strip()
+        discussion = str(raw.get("discussion") or "").strip()
+        decision = str(raw.get("decision") or "").strip()
+        where = _label(n, title[:40])
+        if not title:
+            errors.append(_("{item}: give the item a title.").format(item=where))
+        elif len(title) > TITLE_MAX:
+            errors.append(_("{item}: the title is longer than {n} characters.").format(item=where, n=TITLE_MAX))
+        if len(discussion) > TEXT_MAX or len(decision) > TEXT_MAX:
+            errors.append(_("{item}: the text is longer than {n} characters.").format(item=where, n=TEXT_MAX))
+        votes = raw.get("votes")
+        if votes is not None and not isinstance(votes, Mapping):
+            errors.append(_("{item}: the votes must give the numbers for, against and abstaining.").format(item=where))
+            votes = None
+        counted = None
+        if votes is not None and any(votes.get(key) not in (None, "") for key in VOTE_KEYS):
+            try:
+                counted = {key: _vote_count(votes.get(key), where) for key in VOTE_KEYS}
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                if recorded is None:
+                    recorded = attendance_recorded(meeting)
+                total = sum(counted.values())
+                if not recorded:
+                    errors.append(_("{item}: record the attendance before recording a vote.").format(item=where))
+                elif total > meeting.present_count:
+                    errors.append(
+                        _("{item}: {total} votes were counted, but only {present} members were present.").format(
+                            item=where, total=total, present=meeting.present_count
+                        )
+                    )
+        cleaned.append({"title": title, "discussion": discussion, "decision": decision, "votes": counted})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _happened(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("This meeting was cancelled: it has no minutes."))
+    if not meeting.has_happened:
+        raise ValidationError(_("This meeting has not happened yet: minutes are written once it has started."))
+
+
+def _lock(minutes: Minutes, version: int | None) -> Minutes:
+    fresh = Minutes.objects.select_for_update().select_related("meeting__organisation").get(pk=minutes.pk)
+    if version is not None and fresh.version != version:
+        raise Conflict(
+            _(
+                "Someone else changed these minutes while you were working on them, so your change was not saved. "
+                "Reload the page to see theirs, then make yours again."
+            )
+        )
+    return fresh
+
+
+def _bump(minutes: Minutes, fields: list[str]) -> None:
+    minutes.version += 1
+    minutes.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _who(user) -> str:
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    if member is not None:
+        return member.name
+    return (user.get_full_name() or user.get_username()) if getattr(user, "is_authenticated", False) else ""
+
+
+def _detail_url(meeting: Meeting) -> str:
+    return reverse("orglife:minutes_detail", args=[meeting.pk])
+
+
+# -- writing ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def minutes_save(
+    *, meeting: Meeting, summary: str, items: Iterable[Mapping], actor, version: int | None = None
+) -> Minutes:
+    """Create the draft, or update the open one (`version` 0 means "no draft yet").
+
+    Refused for a meeting that has not happened or was cancelled, for approved (locked) minutes and
+    for a version waiting for approval; the items are checked by `clean_items`.
+    """
+    meeting = meeting_lock_version(meeting, None)
+    _happened(meeting)
+    minutes = minutes_open(meeting)
+    if minutes is None and Minutes.objects.filter(meeting=meeting).exists():
+        raise ValidationError(_("The minutes are approved and locked; start a correction to change them."))
+    if version is not None and (minutes.version if minutes else 0) != version:
+        raise Conflict(
+            _(
+                "Someone else changed these minutes while you were working on them, so your change was not saved. "
+                "Reload the page to see theirs, then make yours again."
+            )
+        )
+    if minutes is not None:
+        minutes = _lock(minutes, None)
+        if minutes.status == MinutesStatus.SUBMITTED:
+            raise ValidationError(
+                _("These minutes are waiting for approval; the approver can return them to you for changes.")
+            )
+    summary = (summary or "").strip()
+    if len(summary) > TEXT_MAX:
+        raise ValidationError({"summary": _("The summary is longer than {n} characters.").format(n=TEXT_MAX)})
+    cleaned = clean_items(items, meeting)
+    if minutes is None:
+        minutes = Minutes.objects.create(
+            meeting=meeting,
+            number=1,
+            summary=summary,
+            items=cleaned,
+            author=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor, action="orglife.minutes_create", obj=minutes, changes={"number": 1, "items": len(cleaned)}
+        )
+        return minutes
+    changes = {}
+    if minutes.summary != summary:
+        changes["summary"] = True
+    if minutes.items != cleaned:
+        changes["items"] = [len(minutes.items), len(cleaned)]
+    minutes.summary, minutes.items = summary, cleaned
+    _bump(minutes, ["summary", "items"])
+    audit_record(actor=actor, action="orglife.minutes_save", obj=minutes, changes=changes)
+    return minutes
+
+
+@transaction.atomic
+def minutes_submit(*, minutes: Minutes, actor, version: int | None = None) -> Minutes:
+    """Send a draft to the approvers of the unit (notified in their inbox)."""
+    meeting = meeting_lock_version(minutes.meeting, None)
+    minutes = _lock(minutes, version)
+    if minutes.status != MinutesStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted for approval."))
+    _happened(meeting)
+    if not minutes.summary and not minutes.items:
+        raise ValidationError(_("Write the summary or at least one agenda item before submitting."))
+    clean_items(minutes.items, meeting)
+    minutes.status, minutes.submitted_at = MinutesStatus.SUBMITTED, timezone.now()
+    _bump(minutes, ["status", "submitted_at"])
+    audit_record(actor=actor, action="orglife.minutes_submit", obj=minutes, changes={"number": minutes.number})
+    approvers = [u for u in holders(meeting.organisation, action="orglife.approve") if u != actor]
+    notification_send(
+        users=approvers,
+        title=_("Minutes to approve: {meeting}").format(meeting=meeting.title),
+        body=_("Submitted by {name}.").format(name=_who(actor)) if _who(actor) else "",
+        url=_detail_url(meeting),
+        kind="orglife.minutes",
+        dedupe_key=f"minutes:{minutes.pk}:submitted:{minutes.version}",
+    )
+    return minutes
+
+
+@transaction.atomic
+def minutes_return(*, minutes: Minutes, note: str, actor, version: int | None = None) -> Minutes:
+    """Send submitted minutes back to draft, with a note to the author saying what to change."""
+    meeting = meeting_lock_version(minutes.meeting, None)
+    if not can(actor, "orglife.approve", meeting):
+        raise PermissionDenied
+    minutes = _lock(minutes, version)
+    if minutes.status != MinutesStatus.SUBMITTED:
+        raise ValidationError(_("Only minutes waiting for approval can be returned."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what should be changed before the minutes can be approved.")})
+    minutes.status, minutes.submitted_at = MinutesStatus.DRAFT, None
+    _bump(minutes, ["status", "submitted_at"])
+    audit_record(
+        actor=actor, action="orglife.minutes_return", obj=minutes, changes={"number": minutes.number}, reason=note
+    )
+    if minutes.author_id and minutes.author != actor:
+        notification_send(
+            users=[minutes.author],
+            title=_("Minutes returned for changes: {meeting}").format(meeting=meeting.title),
+            body=note,
+            url=_detail_url(meeting),
+            kind="orglife.minutes",
+            dedupe_key=f"minutes:{minutes.pk}:returned:{minutes.version}",
+        )
+    return minutes
+
+
+@transaction.atomic
+def minutes_approve(*, minutes: Minutes, actor, version: int | None = None) -> Minutes:
+    """Approve submitted minutes (a holder of orglife.approve at the unit): they become the record and lock.
+
+    Needs the attendance recorded; the meeting's `counted` flag is recomputed.
+    """
+    meeting = meeting_lock_version(minutes.meeting, None)
+    if not can(actor, "orglife.approve", meeting):
+        raise PermissionDenied
+    minutes = _lock(minutes, version)
+    if minutes.status != MinutesStatus.SUBMITTED:
+        raise ValidationError(_("Only minutes submitted for approval can be approved."))
+    _happened(meeting)
+    if not attendance_recorded(meeting):
+        raise ValidationError(_("Record the attendance before approving the minutes."))
+    clean_items(minutes.items, meeting)
+    minutes.status, minutes.approved_at = MinutesStatus.APPROVED, timezone.now()
+    minutes.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    _bump(minutes, ["status", "approved_by", "approved_at"])
+    meeting_recount(meeting=meeting)
+    audit_record(
+        actor=actor,
+        action="orglife.minutes_approve",
+        obj=minutes,
+        changes={"number": minutes.number, "counted": meeting.counted},
+    )
+    if minutes.author_id and minutes.author != actor:
+        notification_send(
+            users=[minutes.author],
+            title=_("Minutes approved: {meeting}").format(meeting=meeting.title),
+            url=_detail_url(meeting),
+            kind="orglife.minutes",
+            dedupe_key=f"minutes:{minutes.pk}:approved",
+        )
+    return minutes
+
+
+@transaction.atomic
+def minutes_correct(*, meeting: Meeting, reason: str, actor, version: int | None = None) -> Minutes:
+    """Open a correction of approved minutes: a new draft version copied from the record, with a reason.
+
+    `version` is the record's row version. The old version stays readable and remains the record
+    until the correction is approved; meanwhile the attendance may be corrected too.
+    """
+    meeting = meeting_lock_version(meeting, None)
+    record = minutes_record(meeting)
+    if record is None:
+        raise ValidationError(_("There are no approved minutes to correct yet: edit the draft instead."))
+    record = _lock(record, version)
+    if minutes_open(meeting) is not None:
+        raise ValidationError(_("A version of these minutes is already being written; finish that one first."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    number = (Minutes.objects.filter(meeting=meeting).aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = Minutes.objects.create(
+        meeting=meeting,
+        number=number,
+        summary=record.summary,
+        items=record.items,
+        reason=reason,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="orglife.minutes_correct",
+        obj=draft,
+        changes={"number": number, "corrects": record.number},
+        reason=reason,
+    )
+    return draft
+
+
+# -- attachments ------------------------------------------------------------------------------------
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type of an allowed file, read from its first bytes; None for anything else."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def _office_type(file) -> str | None:
+    """.docx or .xlsx: a zip holding the part each format requires."""
+    try:
+        file.seek(0)
+        names = set(zipfile.ZipFile(file).namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    finally:
+        file.seek(0)
+    if "[Content_Types].xml" not in names:
+        return None
+    if "word/document.xml" in names:
+        return DOCX_TYPE
+    if "xl/workbook.xml" in names:
+        return XLSX_TYPE
+    return None
+
+
+def safe_name(name: str, content_type: str) -> str:
+    """A file name fit to show and to send back: no folders, controls or reserved characters; the right extension."""
+    base = PurePath(str(name or "").replace("\\", "/")).name
+    base = unicodedata.normalize("NFC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = re.sub(r'[<>:"/\\|?*]+', "_", base).strip(" .")
+    wanted = ALLOWED_TYPES[content_type]
+    suffix = PurePath(base).suffix.lower() if base else ""
+    if suffix == wanted or (suffix == ".jpeg" and wanted == ".jpg"):
+        stem, ext = base[: -len(suffix)], base[-len(suffix) :]
+    else:
+        stem, ext = base, wanted
+    stem = stem.strip(" .")[: 150 - len(ext)] or _("attachment")
+    return f"{stem}{ext}"
+
+
+@transaction.atomic
+def attachment_add(*, meeting: Meeting, file, kind: str, actor, name: str = "") -> Attachment:
+    """Keep a file with the meeting's record: a photo, the scanned sign-in sheet, a document.
+
+    Images (JPEG, PNG, GIF, WebP), PDF, .docx and .xlsx only, checked by content; at most the
+    upload limit; refused while the record is locked.
+    """
+    meeting = meeting_lock_version(meeting, None)
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": _("Unknown kind of attachment.")})
+    if record_locked(meeting):
+        raise ValidationError(_("The minutes are approved and locked; start a correction to change the attachments."))
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size = file.size or 0
+    shown = name or getattr(file, "name", "") or ""
+    if size == 0:
+        raise ValidationError({"file": _("“{name}” is empty.").format(name=PurePath(shown).name)})
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": _("The file is {size:.1f} MB; at most {max} MB can be uploaded.").format(
+                    size=size / (1024 * 1024), max=limit // (1024 * 1024)
+                )
+            }
+        )
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    content_type = sniff(head) or (_office_type(file) if head.startswith(b"PK") else None)
+    if content_type is None:
+        raise ValidationError(
+            {
+                "file": _(
+                    "“{name}” is not a photo (JPEG, PNG, GIF, WebP), PDF, Word (.docx) or Excel (.xlsx) file."
+                ).format(name=PurePath(shown.replace("\\", "/")).name)
+            }
+        )
+    if kind == AttachmentKind.PHOTO and content_type not in IMAGE_TYPES:
+        raise ValidationError({"kind": _("A photo must be an image; choose “Document” for other files.")})
+    display = safe_name(shown, content_type)
+    attachment = Attachment(
+        meeting=meeting,
+        kind=kind,
+        name=display,
+        size=size,
+        content_type=content_type,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    # Stored under a random name: the name the user gave never reaches the file system.
+    attachment.file.save(
+        f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}{ALLOWED_TYPES[content_type]}", file, save=False
+    )
+    try:
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="orglife.attachment_add",
+            obj=meeting,
+            changes={"attachment": attachment.pk, "name": display, "kind": kind, "size": size, "type": content_type},
+        )
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, actor) -> None:
+    """Remove a file from the meeting's record; refused while the record is locked."""
+    meeting = meeting_lock_version(attachment.meeting, None)
+    if record_locked(meeting):
+        raise ValidationError(_("The minutes are approved and locked; start a correction to change the attachments."))
+    pk, name, stored, storage = attachment.pk, attachment.name, attachment.file.name, attachment.file.storage
+    attachment.delete()
+    audit_record(actor=actor, action="orglife.attachment_remove", obj=meeting, changes={"attachment": pk, "name": name})
+    # The file goes only once the removal is committed: a rollback keeps the row and its file.
+    transaction.on_commit(lambda: storage.delete(stored))
