@@ -53,3 +53,19 @@ class OrglifeConfig(AppConfig):
                 section=section,
             )
         )
+        from qinglian.orglife import indicators, reminders_compliance
+
+        registry.add_nav(
+            NavItem(
+                "orglife_compliance",
+                _("Compliance"),
+                "orglife:compliance",
+                "stoplights",
+                "orglife.view",
+                order=22,
+                section=section,
+            )
+        )
+        registry.add_reminders(reminders_compliance.compliance_reminders)
+        registry.add_todos(reminders_compliance.compliance_todos)
+        indicators.register()

@@ -50,7 +50,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from qinglian.core.models import Rule
 from qinglian.core.rules import RuleMissing, rule_get, rule_revise
@@ -96,6 +96,12 @@ LIGHT_LABELS = {
     Light.AMBER: gettext_lazy("Attention: quorum not met, or a period ends soon without a meeting"),
     Light.RED: gettext_lazy("Missed: a period ended without enough meetings"),
     Light.NONE: gettext_lazy("Nothing owed"),
+}
+LIGHT_SHORT = {
+    Light.GREEN: gettext_lazy("On track"),
+    Light.AMBER: gettext_lazy("Attention"),
+    Light.RED: gettext_lazy("Missed"),
+    Light.NONE: gettext_lazy("Nothing owed yet"),
 }
 _LIGHT_RANK = {Light.NONE: 0, Light.GREEN: 1, Light.AMBER: 2, Light.RED: 3}
 
@@ -270,6 +276,10 @@ class Cell:
         if self.statuses[Status.QUORUM_SHORT] or self.statuses[Status.DUE_SOON]:
             return Light.AMBER
         return Light.GREEN if self.required or self.statuses[Status.DUE] else Light.NONE
+
+    @property
+    def light_label(self) -> str:
+        return str(LIGHT_SHORT[self.light])
 
     @property
     def rate(self) -> float | None:
@@ -461,6 +471,20 @@ class Table:
     def kind_labels(self) -> list[tuple[str, str]]:
         return [(kind, str(MeetingKind(kind).label)) for kind in self.kinds]
 
+    @property
+    def lines(self) -> list[tuple[Row, list[Cell]]]:
+        """The listed rows with their cells in column order (for the page)."""
+        return [(row, row.cell_list(self.kinds)) for row in self.rows]
+
+    @property
+    def total_cells(self) -> list[Cell]:
+        return self.total.cell_list(self.kinds)
+
+    @property
+    def roll_up_units(self) -> list[Organisation]:
+        """The units whose subtree the table can be narrowed to (the scope filter)."""
+        return [r.org for r in self.units.values() if r.org.kind in ROLL_UP_KINDS or r.org.pk == self.scope.pk]
+
 
 # Beyond this many units, the table lists the upper levels only (their totals still count everything).
 MAX_LISTED = 400
@@ -572,6 +596,10 @@ class KindPlan:
         return str(MeetingKind(self.kind).label)
 
     @property
+    def text(self) -> str:
+        return rule_text(self.rule)
+
+    @property
     def versions(self) -> list[Rule]:
         seen, out = set(), []
         for period in self.cell.periods:
@@ -628,6 +656,25 @@ def unit_plan(*, org: Organisation, year: int, on: date | None = None, meetings=
         latest = cell.periods[-1]
         kinds.append(KindPlan(kind, cell, latest.rule, latest.row, owners.get(latest.row.org_path)))
     return Plan(org, year, on, kinds, book.reminder_days(org, on))
+
+
+def rule_text(rule: KindRule) -> str:
+    """The rule in a sentence: how often, the quorum, the fixed day."""
+    often = {
+        "month": ngettext("Once a month", "{n} times a month", rule.times),
+        "quarter": ngettext("Once a quarter", "{n} times a quarter", rule.times),
+        "year": ngettext("Once a year", "{n} times a year", rule.times),
+    }[rule.per].format(n=rule.times)
+    whom = _("the committee members") if rule.attendees == "committee" else _("the members")
+    share = f"{rule.quorum.numerator}/{rule.quorum.denominator}"
+    if rule.strict:
+        quorum = _("more than {share} of {whom} present").format(share=share, whom=whom)
+    else:
+        quorum = _("at least {share} of {whom} present").format(share=share, whom=whom)
+    parts = [often, quorum]
+    if rule.day:
+        parts.append(_("on day {day} of each month").format(day=rule.day))
+    return _("; ").join(parts)
 
 
 def schedule_day(period: Period, on: date) -> date:

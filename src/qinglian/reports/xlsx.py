@@ -42,6 +42,15 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Styled:
+    """A value written with a background colour (hex RGB, e.g. "C8E6C9") and optionally in bold."""
+
+    value: Any
+    fill: str = ""
+    bold: bool = False
+
+
 @dataclass
 class Sheet:
     title: str
@@ -82,7 +91,7 @@ def write_workbook(out: IO[bytes], sheets: list[Sheet], *, progress=None) -> int
             ws.data_validations.append(validation)
         ws.append(header_cells)
         for row in spec.rows:
-            ws.append([safe_cell(_plain(v)) for v in row])
+            ws.append([_styled(ws, v) if type(v) is Styled else safe_cell(_plain(v)) for v in row])
             written += 1
             if progress and written % 1000 == 0:
                 progress(written)
@@ -111,6 +120,15 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
     buffer = io.BytesIO()
     write_workbook(buffer, sheets)
     return buffer.getvalue()
+
+
+def _styled(ws, value: Styled) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=safe_cell(_plain(value.value)))
+    if value.fill:
+        cell.fill = PatternFill("solid", fgColor=value.fill)
+    if value.bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def _plain(value: Any) -> Any:

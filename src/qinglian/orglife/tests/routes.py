@@ -73,6 +73,10 @@ def _pk(name):
     return lambda w: {"pk": w.extra[name].pk}
 
 
+def _pk_of_tree(name):
+    return lambda w: {"pk": getattr(w.cast.tree, name).pk}
+
+
 ROUTES: list[Route] = [
     # Rows are added per area: meetings, minutes, compliance, life, talks, appraisal, me.
     # --- me: every logged-in user has the page (a login without a member is told so)
@@ -311,5 +315,43 @@ ROUTES += [
         kwargs=_pk("attachment_b"),
         refused=(*B_REFUSED, "member"),
         allowed="secretary_b",
+    ),
+]
+
+# Compliance: branch_b's table, plan and rules; tightening needs orglife.approve there.
+ROUTES += [
+    Route(
+        "orglife:compliance",
+        data=lambda w: {"org": w.cast.tree.branch_b.pk},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.cast.tree.branch_b.name,
+    ),
+    Route(
+        "orglife:compliance_export",
+        data=lambda w: {"org": w.cast.tree.branch_b.pk},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:plan",
+        kwargs=_pk_of_tree("branch_b"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.cast.tree.branch_b.name,
+    ),
+    Route(
+        "orglife:compliance_rules",
+        kwargs=_pk_of_tree("branch_b"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.cast.tree.branch_b.name,
+    ),
+    Route(
+        "orglife:compliance_rule_tighten",
+        kwargs=lambda w: {"pk": w.cast.tree.branch_b.pk, "kind": "party_lecture"},
+        refused=(*B_REFUSED, "member", "auditor"),
+        allowed="secretary_b",
+        secret=lambda w: w.cast.tree.branch_b.name,
     ),
 ]

@@ -1,0 +1,64 @@
+"""Indicators of organisational life, registered for evaluation (which reads modules only through them).
+
+Signature of every indicator registered here (core/registry.py stores any callable under a code):
+
+    fn(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]
+
+It answers for many units at once (evaluation scores whole committees), keyed by organisation id.
+Each unit's value covers the unit and every unit below it (a committee's is its subtree's total),
+computed as in `orglife.compliance` for `year` as seen on `on` (default today: periods still open are
+not counted against it). None means there is nothing to measure (nothing required, nothing held).
+Access control is the caller's: evaluation asks only for the units its reader may see.
+
+- orglife.meeting_compliance_rate: meetings that count (held, attendance recorded, minutes approved),
+  at most as many per period as the rule asks, over the meetings required.
+- orglife.quorum_rate: of those meetings, the share that met the quorum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from qinglian.core.registry import registry
+from qinglian.orglife.compliance import Cell, compliance_table
+from qinglian.orgs.models import Organisation
+
+
+def _subtree_totals(orgs: Iterable[Organisation], year: int, on: date | None) -> dict[int, Cell]:
+    """Each unit's subtree total over every kind: one table per topmost unit asked about."""
+    wanted = sorted(orgs, key=lambda o: o.path)
+    tops: list[Organisation] = []
+    for org in wanted:
+        if not any(org.path.startswith(top.path) for top in tops):
+            tops.append(org)
+    totals: dict[int, Cell] = {}
+    for top in tops:
+        table = compliance_table(scope=top, year=year, units=Organisation.objects.all(), on=on)
+        for org in wanted:
+            if org.path.startswith(top.path) and org.pk in table.subtree:
+                cell = Cell(kind="")
+                for kind_cell in table.subtree[org.pk].values():
+                    cell.add(kind_cell)
+                totals[org.pk] = cell
+    return totals
+
+
+def _indicator(measure: Callable[[Cell], float | None]):
+    def indicator(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]:
+        orgs = list(orgs)
+        totals = _subtree_totals(orgs, year, on)
+        return {org.pk: (measure(totals[org.pk]) if org.pk in totals else None) for org in orgs}
+
+    return indicator
+
+
+meeting_compliance_rate = _indicator(lambda cell: cell.rate)
+meeting_compliance_rate.__doc__ = "Share of the required meetings held (and counted), per unit subtree and year."
+quorum_rate = _indicator(lambda cell: cell.quorum_rate)
+quorum_rate.__doc__ = "Share of the counted meetings that met their quorum, per unit subtree and year."
+
+
+def register() -> None:
+    registry.add_indicator("orglife.meeting_compliance_rate", meeting_compliance_rate)
+    registry.add_indicator("orglife.quorum_rate", quorum_rate)
