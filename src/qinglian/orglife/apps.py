@@ -69,3 +69,18 @@ class OrglifeConfig(AppConfig):
         registry.add_reminders(reminders_compliance.compliance_reminders)
         registry.add_todos(reminders_compliance.compliance_todos)
         indicators.register()
+        from qinglian.orglife.views.appraisal import appraisal_member_section, appraisal_todos
+
+        registry.add_nav(
+            NavItem(
+                "orglife_appraisal",
+                _("Democratic appraisal"),
+                "orglife:appraisal_list",
+                "award",
+                "orglife.view",
+                order=24,
+                section=section,
+            )
+        )
+        registry.add_todos(appraisal_todos)
+        registry.add_member_section(50, appraisal_member_section)

@@ -50,3 +50,47 @@ def meeting_counted(org, kind, day, *, absent: int = 0, actor=None, **fields):
     meeting = attendance_record(meeting=meeting, presences=presences, actor=actor)
     Minutes.objects.create(meeting=meeting, status="approved", summary="会议纪要。")
     return meeting_recount(meeting=meeting)
+
+
+def appraisal_people(cast):
+    """Branch_a's people for an appraisal: 张伟 (login "member") and 李娜 (login "member2", in group_a), the
+    probationary member 陈静 and 周强 (no login). Returns the cast, with a3 and a4 added to its members."""
+    from django.contrib.auth import get_user_model
+
+    from qinglian.orgs.models import Role
+    from qinglian.orgs.services import member_create, role_assign
+
+    tree = cast.tree
+    user = get_user_model().objects.create_user("member2", "member2@example.cn", "pw", first_name="Member2")
+    role = Role.objects.get(code="member")
+    role_assign(user=user, role=role, organisation=tree.group_a, include_subtree=False, actor=None)
+    a2 = cast.members["a2"]
+    a2.user = user
+    a2.save(update_fields=["user"])
+    cast.users["member2"] = user
+    joined = timezone.localdate() - timedelta(days=100)
+    a3 = member_create(
+        organisation=tree.branch_a, name="陈静", gender="F", category="probationary", joined_on=joined, actor=None
+    )
+    a4 = member_create(organisation=tree.group_a, name="周强", gender="M", actor=None)
+    cast.members.update(a3=a3, a4=a4)
+    return cast
+
+
+def appraisal_round_at(org, step: str, *, year=None, grade: str = "合格", actor=None):
+    """A round of `org` driven through the services to `step`, every full member proposed and graded `grade`."""
+    from qinglian.orglife.services import appraisal as services
+    from qinglian.orglife.vocab import APPRAISAL_STEPS, AppraisalStatus
+
+    round = services.appraisal_open(org=org, year=year or timezone.localdate().year, actor=actor)
+    full = {e.pk: grade for e in round.entries.filter(probationary=False)}
+    for to_status in APPRAISAL_STEPS[1 : APPRAISAL_STEPS.index(step) + 1]:
+        if to_status == AppraisalStatus.DECISION:
+            round = services.grades_propose(round=round, grades=full, actor=actor)
+        elif to_status == AppraisalStatus.NOTIFIED:
+            round = services.grades_decide(round=round, grades=full, actor=actor)
+        elif to_status == AppraisalStatus.REPORTED:
+            services.results_tell(round=round, actor=actor)
+            round.refresh_from_db()
+        round = services.appraisal_transition(round=round, to_status=to_status, version=round.version, actor=actor)
+    return round

@@ -67,6 +67,7 @@ def world_extend(world) -> None:
         critique_b=critique,
         problem_b=problem,
     )
+    _appraisal_world(world)
 
 
 def _pk(name):
@@ -353,5 +354,145 @@ ROUTES += [
         refused=(*B_REFUSED, "member", "auditor"),
         allowed="secretary_b",
         secret=lambda w: w.cast.tree.branch_b.name,
+    ),
+]
+
+
+# --- Democratic appraisal: branch_b's rounds, one at each step (one a year), and b2 with a login of their own.
+def _appraisal_world(world) -> None:
+    from django.contrib.auth import get_user_model
+
+    from qinglian.orglife.models import AppraisalEntry, AppraisalRound
+    from qinglian.orgs.models import Role
+    from qinglian.orgs.services import role_assign
+
+    cast, extra = world.cast, world.extra
+    branch_b, b1, b2 = cast.tree.branch_b, cast.members["b1"], extra["b2"]
+    member_b = get_user_model().objects.create_user("member_b", "member_b@example.cn", "pw")
+    role_assign(
+        user=member_b, role=Role.objects.get(code="member"), organisation=branch_b, include_subtree=False, actor=None
+    )
+    b2.user = member_b
+    b2.save(update_fields=["user"])
+    cast.users["member_b"] = member_b
+    AppraisalEntry.objects.create(round=extra["round_b"], member=b2, self_assessment="赵磊的自评草稿")
+    year = timezone.localdate().year
+    for back, step in enumerate(("peer", "proposal", "decision", "notified"), start=1):
+        round = AppraisalRound.objects.create(organisation=branch_b, year=year - back, status=step)
+        told = timezone.now() if step == "notified" else None
+        grade = "合格" if step == "notified" else ""
+        e1 = AppraisalEntry.objects.create(
+            round=round,
+            member=b1,
+            proposed_grade="基本合格" if told else "",
+            final_grade="基本合格" if told else "",
+            told_at=told,
+            follow_up_status="open" if told else "",
+        )
+        e2 = AppraisalEntry.objects.create(round=round, member=b2, final_grade=grade, told_at=told)
+        extra[f"round_b_{step}"], extra[f"entry_b1_{step}"], extra[f"entry_b2_{step}"] = round, e1, e2
+
+
+def _appraisal_grades(step):
+    def data(w):
+        round = w.extra[f"round_b_{step}"]
+        e1, e2 = w.extra[f"entry_b1_{step}"], w.extra[f"entry_b2_{step}"]
+        return {"version": round.version, f"grade-{e1.pk}": "合格", f"grade-{e2.pk}": "合格"}
+
+    return data
+
+
+def _appraisal_masses(w):
+    e1 = w.extra["entry_b1_peer"]
+    return {"version": w.extra["round_b_peer"].version, f"masses-{e1.pk}-qualified": 3}
+
+
+APPRAISAL_REFUSED = (*B_REFUSED, "member", "liaison")  # without orglife.appraise at branch_b
+OWN_PAGE_REFUSED = (*B_REFUSED, "member", "secretary_b")  # a member's own page: not even their secretary's
+
+ROUTES += [
+    Route("orglife:appraisal_list", refused=NO_ROLE, allowed="secretary_b", secret=lambda w: "第二党支部"),
+    Route(
+        "orglife:appraisal_open",
+        "post",
+        data=lambda w: {"organisation": w.cast.tree.branch_b.pk, "year": timezone.localdate().year - 5},
+        refused=(*APPRAISAL_REFUSED, "manager_a"),
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_results",
+        data=lambda w: {"org": w.cast.tree.branch_b.pk, "year": timezone.localdate().year - 4},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: "第二党支部",
+    ),
+    Route(
+        "orglife:appraisal_detail",
+        kwargs=_pk("round_b"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: "王芳",
+    ),
+    Route(
+        "orglife:appraisal_advance",
+        "post",
+        kwargs=_pk("round_b"),
+        data=lambda w: {"to_status": "peer", "version": w.extra["round_b"].version},
+        refused=APPRAISAL_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_masses",
+        "post",
+        kwargs=_pk("round_b_peer"),
+        data=_appraisal_masses,
+        refused=APPRAISAL_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_propose",
+        "post",
+        kwargs=_pk("round_b_proposal"),
+        data=_appraisal_grades("proposal"),
+        refused=APPRAISAL_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_decide",
+        "post",
+        kwargs=_pk("round_b_decision"),
+        data=_appraisal_grades("decision"),
+        refused=APPRAISAL_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_tell",
+        "post",
+        kwargs=_pk("round_b_notified"),
+        data=lambda w: {"version": w.extra["round_b_notified"].version},
+        refused=APPRAISAL_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_follow_up",
+        "post",
+        kwargs=_pk("entry_b1_notified"),
+        data=lambda w: {"measure": "结对帮扶，每月谈心一次", "version": w.extra["entry_b1_notified"].version},
+        refused=APPRAISAL_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:appraisal_self",
+        kwargs=_pk("round_b"),
+        refused=OWN_PAGE_REFUSED,
+        allowed="member_b",
+        secret=lambda w: "赵磊的自评草稿",
+    ),
+    Route(
+        "orglife:appraisal_vote",
+        kwargs=_pk("round_b_peer"),
+        refused=OWN_PAGE_REFUSED,
+        allowed="member_b",
+        secret=lambda w: "王芳",
     ),
 ]
