@@ -3,6 +3,9 @@
 Criticism is kept to those allowed (the member it is about and the holders of `orglife.critique_view`
 at the unit); `critiques_readable` is the one place that decides it. Problems form a plain rectification
 list, each with an owner and a deadline, until the rectification module takes them over.
+
+The services check the actor's roles themselves (PermissionDenied); an actor of None is the system
+(demo data, imports), whose writes are not checked against roles.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ def critique_add(
                     role=label, org=meeting.organisation.name
                 )
             )
-    if not can(actor, "orglife.manage", meeting):
+    if actor is not None and not can(actor, "orglife.manage", meeting):
         me = _member_of(actor)
         if kind == CritiqueKind.OPINION or me is None or critic is None or critic.pk != me.pk:
             raise PermissionDenied(
@@ -176,7 +179,7 @@ def critique_remove(*, critique: Critique, actor) -> None:
         raise ValidationError(
             _("The minutes are approved and locked; start a correction of the minutes to change the criticism.")
         )
-    if not critique_may_remove(actor, critique):
+    if actor is not None and not critique_may_remove(actor, critique):
         raise PermissionDenied(_("Only whoever recorded it or the unit's managers may remove a criticism."))
     audit_record(
         actor=actor,
@@ -306,7 +309,7 @@ def problem_add(
         raise ValidationError({"organisation": _("Choose the unit.")})
     if not org.is_active:
         raise ValidationError(_("“{name}” is dissolved.").format(name=org.name))
-    if not can(actor, "orglife.manage", org):
+    if actor is not None and not can(actor, "orglife.manage", org):
         raise PermissionDenied(_("Only the unit's managers may add to its rectification list."))
     description = (description or "").strip()
     if not description:
@@ -358,7 +361,7 @@ def problem_update(
 ) -> Problem:
     """Change an open problem's description, measure, owner or deadline (a moved deadline may not lie in the past)."""
     problem = _lock(problem, version)
-    if not problem_may_manage(actor, problem):
+    if actor is not None and not problem_may_manage(actor, problem):
         raise PermissionDenied(_("Only the unit's managers may change its rectification list."))
     if problem.status != ProblemStatus.OPEN:
         raise ValidationError(_("This problem is marked rectified; reopen it to change it."))
@@ -388,7 +391,7 @@ def problem_update(
 def problem_done(*, problem: Problem, version: int | None, done_on: date | None, done_note: str, actor) -> Problem:
     """Report a problem rectified: the day and what was done (by the unit's managers or the owner)."""
     problem = _lock(problem, version)
-    if not problem_may_close(actor, problem):
+    if actor is not None and not problem_may_close(actor, problem):
         raise PermissionDenied(_("Only the owner or the unit's managers may report a problem rectified."))
     if problem.status == ProblemStatus.DONE:
         raise ValidationError(_("This problem is already marked rectified."))
@@ -412,7 +415,7 @@ def problem_done(*, problem: Problem, version: int | None, done_on: date | None,
 def problem_reopen(*, problem: Problem, version: int | None, reason: str, actor, due_on: date | None = None) -> Problem:
     """Put a rectified problem back on the open list (the rectification did not hold), perhaps with a new deadline."""
     problem = _lock(problem, version)
-    if not problem_may_manage(actor, problem):
+    if actor is not None and not problem_may_manage(actor, problem):
         raise PermissionDenied(_("Only the unit's managers may reopen a problem."))
     if problem.status != ProblemStatus.DONE:
         raise ValidationError(_("This problem is still open."))

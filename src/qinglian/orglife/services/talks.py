@@ -2,8 +2,10 @@
 
 A talk is readable by the holders of `orglife.talk_view` at its unit and by the two people in it.
 It is recorded by a holder of `orglife.talk_record` at the unit, or by a member for a talk they took
-part in. Talks carry no version: a correction is made by one person (see `talk_may_update`), so two
-people do not edit the same talk at once; the audit trail keeps every earlier text.
+part in. Talks carry no version: corrections are rare and made only by whoever recorded the talk
+(within RECORDER_EDIT_DAYS) or the unit's recorders (see `talk_may_update`); the last save wins and the
+audit trail keeps each change. An actor of None is the system (demo data, imports), whose writes are
+not checked against roles.
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ def _check(
 
 
 def _may_record(actor, org: Organisation, initiator: Member, counterpart: Member) -> None:
-    if can(actor, "orglife.talk_record", org):
+    if actor is None or can(actor, "orglife.talk_record", org):
         return
     me = _member_of(actor)
     if me is None or me.pk not in (initiator.pk, counterpart.pk):
@@ -209,7 +211,7 @@ def talk_update(
 ) -> Talk:
     """Correct a talk's record (see `talk_may_update` for who may)."""
     talk = Talk.objects.select_for_update().select_related("organisation").get(pk=talk.pk)
-    if not talk_may_update(actor, talk):
+    if actor is not None and not talk_may_update(actor, talk):
         raise PermissionDenied(
             _("Only the unit's recorders, or whoever recorded the talk within {n} days, may correct it.").format(
                 n=RECORDER_EDIT_DAYS
@@ -241,7 +243,7 @@ def talk_remove(*, talk: Talk, actor, reason: str = "") -> None:
     """Delete a talk recorded in error (holders of `orglife.talk_record` at the unit); the audit keeps who and when,
     not what was said."""
     talk = Talk.objects.select_for_update().select_related("organisation", "initiator", "counterpart").get(pk=talk.pk)
-    if not talk_may_remove(actor, talk):
+    if actor is not None and not talk_may_remove(actor, talk):
         raise PermissionDenied(_("Only the unit's recorders of talks may remove one."))
     audit_record(
         actor=actor,

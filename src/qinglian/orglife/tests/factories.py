@@ -52,6 +52,33 @@ def meeting_counted(org, kind, day, *, absent: int = 0, actor=None, **fields):
     return meeting_recount(meeting=meeting)
 
 
+def committee_make(org, *, secretary=None, members=(), days_ago: int = 200):
+    """Open a committee term for `org` with `secretary` as 书记 and `members` as 委员; returns the term."""
+    from qinglian.orgs.services import post_assign, term_start
+
+    term = term_start(org=org, elected_on=timezone.localdate() - timedelta(days=days_ago), actor=None)
+    if secretary is not None:
+        post_assign(term=term, member=secretary, post="书记", actor=None)
+    for person in members:
+        post_assign(term=term, member=person, post="委员", actor=None)
+    return term
+
+
+def talk_make(org, initiator, counterpart, *, days=-10, summary="谈心谈话的内容。", actor=None, **fields):
+    """A talk at `org` between two of its people `days` from today (negative: in the past)."""
+    from qinglian.orglife.services.talks import talk_record
+
+    return talk_record(
+        org=org,
+        talked_on=timezone.localdate() + timedelta(days=days),
+        initiator=initiator,
+        counterpart=counterpart,
+        summary=summary,
+        actor=actor,
+        **fields,
+    )
+
+
 def appraisal_people(cast):
     """Branch_a's people for an appraisal: 张伟 (login "member") and 李娜 (login "member2", in group_a), the
     probationary member 陈静 and 周强 (no login). Returns the cast, with a3 and a4 added to its members."""
