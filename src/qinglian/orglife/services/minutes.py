@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from qinglian.core.audit import audit_record
 from qinglian.core.notify import notification_send
@@ -157,9 +158,11 @@ def clean_items(items: Iterable[Mapping], meeting: Meeting) -> list[dict]:
                     errors.append(_("{item}: record the attendance before recording a vote.").format(item=where))
                 elif total > meeting.present_count:
                     errors.append(
-                        _("{item}: {total} votes were counted, but only {present} members were present.").format(
-                            item=where, total=total, present=meeting.present_count
-                        )
+                        ngettext(
+                            "{item}: {total} votes were counted, but only {present} member was present.",
+                            "{item}: {total} votes were counted, but only {present} members were present.",
+                            meeting.present_count,
+                        ).format(item=where, total=total, present=meeting.present_count)
                     )
         cleaned.append({"title": title, "discussion": discussion, "decision": decision, "votes": counted})
     if errors:

@@ -121,3 +121,14 @@ def appraisal_round_at(org, step: str, *, year=None, grade: str = "合格", acto
             round.refresh_from_db()
         round = services.appraisal_transition(round=round, to_status=to_status, version=round.version, actor=actor)
     return round
+
+
+def minutes_make(meeting, *, actor, summary="会议纪要。", items=(), approve_by=None):
+    """Draft minutes of `meeting` through the services; submitted and approved when `approve_by` is given."""
+    from qinglian.orglife.services.minutes import minutes_approve, minutes_save, minutes_submit
+
+    minutes = minutes_save(meeting=meeting, summary=summary, items=list(items), actor=actor)
+    if approve_by is not None:
+        minutes = minutes_submit(minutes=minutes, actor=actor)
+        minutes = minutes_approve(minutes=minutes, actor=approve_by)
+    return minutes
