@@ -84,3 +84,30 @@ class OrglifeConfig(AppConfig):
         )
         registry.add_todos(appraisal_todos)
         registry.add_member_section(50, appraisal_member_section)
+        from qinglian.orglife import reminders_meetings
+
+        registry.add_nav(
+            NavItem(
+                "orglife_meetings",
+                _("Meetings"),
+                "orglife:meeting_list",
+                "calendar-event",
+                "orglife.view",
+                order=20,
+                section=section,
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                "orglife_calendar",
+                _("Calendar"),
+                "orglife:calendar",
+                "calendar3",
+                "orglife.view",
+                order=21,
+                section=section,
+            )
+        )
+        registry.add_reminders(reminders_meetings.meeting_reminders)
+        registry.add_todos(reminders_meetings.reply_todos)
+        registry.add_todos(reminders_meetings.leave_todos)

@@ -68,6 +68,7 @@ def world_extend(world) -> None:
         problem_b=problem,
     )
     _appraisal_world(world)
+    _meetings_world(world)
 
 
 def _pk(name):
@@ -494,5 +495,175 @@ ROUTES += [
         refused=OWN_PAGE_REFUSED,
         allowed="member_b",
         secret=lambda w: "王芳",
+    ),
+]
+
+
+# --- meetings: scheduling, notices, replies, leave, check-in, calendars ------------------------------------
+
+
+def _meetings_world(world) -> None:
+    from qinglian.orglife.tests.factories import meeting_make
+    from qinglian.orglife.vocab import MeetingKind
+
+    cast = world.cast
+    b1 = cast.members["b1"]
+    # Branch_b's committee meets in five days, b1 invited and asking for leave (recorded directly: b1 has no login).
+    meeting_b_next = meeting_make(
+        cast.tree.branch_b, kind=MeetingKind.COMMITTEE_MEETING, title="第二党支部下周支委会", days=5, invitees=[b1]
+    )
+    meeting_b_next.attendees.filter(member=b1).update(leave_status="requested", leave_reason="出差")
+    # Branch_a's general meeting starts in ten minutes: self check-in is open, replies and leave still possible.
+    meeting_a_now = meeting_make(
+        cast.tree.branch_a, title="第一党支部即将开始的党员大会", starts_at=timezone.now() + timedelta(minutes=10)
+    )
+    world.extra.update(
+        meeting_b_next=meeting_b_next,
+        attendee_b1_next=meeting_b_next.attendees.get(member=b1),
+        meeting_a_now=meeting_a_now,
+    )
+
+
+def _meeting(name):
+    return lambda w: w.extra[name].title
+
+
+def _month_of(name):
+    return lambda w: {"year": w.extra[name].starts_on.year, "month": w.extra[name].starts_on.month}
+
+
+# Invited members of branch_a act on their own meeting; branch_b's secretary cannot even see it.
+A_NOW_REFUSED = ("outsider", "secretary_b")
+
+ROUTES += [
+    Route("orglife:meeting_list", refused=NO_ROLE, allowed="secretary_b", secret=_meeting("meeting_b")),
+    Route(
+        "orglife:meeting_create",
+        refused=(*NO_ROLE, "member"),
+        allowed="secretary_b",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orglife:meeting_people",
+        data=lambda w: {"organisation": w.cast.tree.branch_b.pk, "kind": "general_meeting"},
+        refused=(*B_REFUSED, "member"),
+        allowed="secretary_b",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orglife:meeting_detail",
+        kwargs=_pk("meeting_b"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=_meeting("meeting_b"),
+    ),
+    Route(
+        "orglife:meeting_edit",
+        kwargs=_pk("meeting_b_next"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=_meeting("meeting_b_next"),
+    ),
+    Route("orglife:meeting_notify", "post", kwargs=_pk("meeting_b_next"), refused=B_REFUSED, allowed="secretary_b"),
+    Route(
+        "orglife:meeting_cancel",
+        "post",
+        kwargs=_pk("meeting_b_next"),
+        data=lambda w: {"reason": "越权取消", "version": w.extra["meeting_b_next"].version},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:meeting_invitee_add",
+        "post",
+        kwargs=_pk("meeting_b_next"),
+        data=lambda w: {"members": [w.extra["b2"].pk]},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:meeting_invitee_remove",
+        "post",
+        kwargs=lambda w: {"pk": w.extra["meeting_b_next"].pk, "attendee_id": w.extra["attendee_b1_next"].pk},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:meeting_guest_add",
+        "post",
+        kwargs=_pk("meeting_b_next"),
+        data=lambda w: {"guest_name": "越权添加的来宾"},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:meeting_leave_decide",
+        "post",
+        kwargs=lambda w: {"pk": w.extra["meeting_b_next"].pk, "attendee_id": w.extra["attendee_b1_next"].pk},
+        data=lambda w: {"decision": "approve"},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+    ),
+    Route(
+        "orglife:meeting_attendance",
+        kwargs=_pk("meeting_b"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.cast.members["b1"].name,
+    ),
+    Route(
+        "orglife:meeting_checkin_code",
+        kwargs=_pk("meeting_b_next"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=lambda w: w.extra["meeting_b_next"].checkin_code,
+    ),
+    Route(
+        "orglife:meeting_ics",
+        kwargs=_pk("meeting_b"),
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=_meeting("meeting_b"),
+    ),
+    Route(
+        "orglife:meeting_rsvp",
+        "post",
+        kwargs=_pk("meeting_a_now"),
+        data=lambda w: {"answer": "yes"},
+        refused=A_NOW_REFUSED,
+        allowed="member",
+    ),
+    Route(
+        "orglife:meeting_leave",
+        "post",
+        kwargs=_pk("meeting_a_now"),
+        data=lambda w: {"reason": "出差"},
+        refused=A_NOW_REFUSED,
+        allowed="member",
+    ),
+    Route(
+        "orglife:meeting_checkin",
+        "post",
+        kwargs=_pk("meeting_a_now"),
+        data=lambda w: {"code": w.extra["meeting_a_now"].checkin_code},
+        refused=A_NOW_REFUSED,
+        allowed="member",
+    ),
+    Route(
+        "orglife:calendar",
+        data=_month_of("meeting_b"),
+        refused=NO_ROLE,
+        allowed="secretary_b",
+        secret=_meeting("meeting_b"),
+    ),
+    # Everyone has their own calendar: it lists only the meetings they are invited to.
+    Route("orglife:calendar_mine", data=_month_of("meeting_a_now"), allowed="member", secret=_meeting("meeting_a_now")),
+    Route("orglife:calendar_mine_ics", allowed="member", secret=_meeting("meeting_a_now")),
+    Route(
+        "orglife:calendar_unit_ics",
+        kwargs=lambda w: {"pk": w.cast.tree.branch_b.pk, "year": w.extra["meeting_b"].starts_on.year},
+        refused=B_REFUSED,
+        allowed="secretary_b",
+        secret=_meeting("meeting_b"),
     ),
 ]
