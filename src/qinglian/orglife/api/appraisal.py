@@ -11,9 +11,8 @@ from datetime import date, datetime
 from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import paginate
+from ninja.pagination import PageNumberPagination, paginate
 
-from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter, Meeting
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.vocab import Grade
@@ -91,6 +90,14 @@ class RoundDetailOut(RoundOut):
     excellent_cap: int
     graded_members: int
     entries: list[EntryOut]
+
+    @staticmethod
+    def resolve_next_status(obj) -> str | None:
+        return services.next_step(obj)
+
+    @staticmethod
+    def resolve_entries(obj) -> list[dict]:
+        return obj.entries_out
 
 
 class MyEntryOut(EntryOut):
@@ -216,19 +223,13 @@ def _entry_out(entry: AppraisalEntry, round: AppraisalRound, *, may_run: bool, o
     return data
 
 
-def _detail(request, round_id: int) -> dict:
+def _detail(request, round_id: int) -> AppraisalRound:
+    """The round as the caller may read it, with its entries (`entries_out`) and the cap on 优秀."""
     round = _round(request, round_id)
     may_run = can(request.user, PERMISSION, round)
-    entries = services.round_entries(round)
-    cap, graded, _num, _den = services.excellent_cap(round)
-    data = RoundOut.from_orm(round).dict()
-    data.update(
-        next_status=services.next_step(round),
-        excellent_cap=cap,
-        graded_members=graded,
-        entries=[_entry_out(entry, round, may_run=may_run) for entry in entries],
-    )
-    return data
+    round.excellent_cap, round.graded_members, _num, _den = services.excellent_cap(round)
+    round.entries_out = [_entry_out(entry, round, may_run=may_run) for entry in services.round_entries(round)]
+    return round
 
 
 def _mine(request, round_id: int) -> AppraisalEntry:
@@ -255,7 +256,7 @@ def _my_entry_out(request, round_id: int) -> dict:
 
 
 @router.get("/appraisal/rounds", response=list[RoundOut], summary="Appraisal rounds the caller may read")
-@paginate(IdPageNumberPagination)
+@paginate(PageNumberPagination)  # the per-round counts are annotations, which the two-step id fetch would drop
 def round_list(request, year: int | None = None, org_id: int | None = None, status: str = ""):
     rounds = _rounds(request)
     if year is not None:
