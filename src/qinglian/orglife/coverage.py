@@ -79,8 +79,16 @@ class CoverageGroup:
         return [p for p in self.pairs if not p.done]
 
     @property
+    def covered(self) -> list[CoveragePair]:
+        return [p for p in self.pairs if p.done]
+
+    @property
     def percent(self) -> int | None:
         return round(100 * self.done / self.total) if self.total else None
+
+    @property
+    def with_secretary(self) -> bool:
+        return self.code.startswith("secretary_")
 
 
 @dataclass

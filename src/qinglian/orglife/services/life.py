@@ -201,6 +201,10 @@ class PanelRow:
     received_count: int = 0
     readable: bool = False
 
+    @property
+    def total(self) -> int:
+        return self.self_count + self.received_count
+
 
 def life_rows(user, meeting: Meeting) -> list[PanelRow]:
     """Per member (attendees first, then anyone else criticised): what they said of themselves and what
@@ -231,7 +235,8 @@ def life_rows(user, meeting: Meeting) -> list[PanelRow]:
                 row.received.append(item)
     for row in rows.values():
         row.readable = read_all or (me is not None and row.member.pk == me.pk)
-    return list(rows.values())
+    # The viewer's own line first: it is the one they came to read.
+    return sorted(rows.values(), key=lambda row: not (me is not None and row.member.pk == me.pk))
 
 
 def critique_counts(meeting: Meeting) -> dict[int, dict[str, int]]:
@@ -273,10 +278,14 @@ def _check_people(org: Organisation, *, owner: Member | None, member: Member | N
         raise ValidationError({"member": _("The member must belong to {org}.").format(org=org.name)})
 
 
-def _check_deadline(due_on: date | None, today: date) -> None:
+def _check_deadline(due_on: date | None, today: date, meeting: Meeting | None = None) -> None:
+    """A deadline in the future, or -- for a problem entered from a past meeting's record -- not before the meeting."""
     if due_on is None:
         raise ValidationError({"due_on": _("Set a deadline for the rectification.")})
-    if due_on < today:
+    if meeting is not None and meeting.starts_on < today:
+        if due_on < meeting.starts_on:
+            raise ValidationError({"due_on": _("The deadline cannot be before the meeting that found the problem.")})
+    elif due_on < today:
         raise ValidationError({"due_on": _("The deadline cannot be in the past.")})
 
 
@@ -294,7 +303,8 @@ def problem_add(
 ) -> Problem:
     """Put a problem on the unit's rectification list: found at a life meeting, or directly for the unit.
 
-    Needs an owner on the unit's register and a deadline that has not passed.
+    Needs an owner on the unit's register and a deadline that has not passed (for a problem taken from an
+    earlier meeting's record: not before that meeting).
     """
     if meeting is not None:
         meeting = Meeting.objects.select_related("organisation").get(pk=meeting.pk)
@@ -315,7 +325,7 @@ def problem_add(
     if not description:
         raise ValidationError({"description": _("Describe the problem.")})
     _check_people(org, owner=owner, member=member)
-    _check_deadline(due_on, timezone.localdate())
+    _check_deadline(due_on, timezone.localdate(), meeting)
     problem = Problem.objects.create(
         organisation=org,
         meeting=meeting,

@@ -71,9 +71,11 @@ def _panel_context(request, meeting, *, critique_form=None, problem_form=None) -
     if manager and held and problem_form is None:
         problem_form = ProblemForm(people=people, prefix="problem")
     problems = meeting.problems.select_related("owner", "member").order_by("status", "due_on", "pk")
+    rows = services.life_rows(user, meeting)
     return {
         "meeting": meeting,
-        "rows": services.life_rows(user, meeting),
+        "rows": rows,
+        "silent": [row.member for row in rows if not row.total],
         "read_all": can(user, "orglife.critique_view", meeting),
         "me": _me(user),
         "manager": manager,
