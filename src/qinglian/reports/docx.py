@@ -80,8 +80,8 @@ def add_fields(
     table = doc.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, [label_cm, width_cm - label_cm])
     for (label, value), row in zip(rows, table.rows, strict=True):
-        row.cells[0].width, row.cells[1].width = Cm(label_cm), Cm(width_cm - label_cm)
         row.cells[0].vertical_alignment = WD_ALIGN_VERTICAL.CENTER
         _cell_text(row.cells[0], str(label), size, bold=True)
         _cell_text(row.cells[1], value, size)
@@ -109,9 +109,17 @@ def add_table(
         for cell, value in zip(cells, values, strict=True):
             _cell_text(cell, value, size)
     if widths_cm:
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_cm, strict=True):
-                cell.width = Cm(width)
+        _widths(table, widths_cm)
+
+
+def _widths(table, widths_cm: list[float]) -> None:
+    """Fixed column widths, set on the grid (read by LibreOffice) and on every cell (read by Word)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(width)
 
 
 def add_page_break(doc: Document) -> None:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -96,7 +96,7 @@ def minutes_diff(old: Minutes, new: Minutes) -> list[dict]:
     """What a correction changed against the version before it: one row per changed part."""
     rows = []
     if old.summary != new.summary:
-        rows.append({"label": _("Summary"), "runs": _text_diff(old.summary, new.summary)})
+        rows.append({"label": pgettext("minutes", "Summary"), "runs": _text_diff(old.summary, new.summary)})
     labels = {"title": _("title"), "discussion": _("discussion"), "decision": _("decision")}
     for n in range(max(len(old.items), len(new.items))):
         before = old.items[n] if n < len(old.items) else {}
@@ -107,8 +107,9 @@ def minutes_diff(old: Minutes, new: Minutes) -> list[dict]:
             if a != b:
                 rows.append({"label": f"{item} · {label}", "runs": _text_diff(a, b)})
         a, b = _votes_text(before.get("votes")), _votes_text(after.get("votes"))
-        if a != b:
-            rows.append({"label": f"{item} · {_('votes')}", "runs": _text_diff(a, b)})
+        if a != b:  # numbers read better replaced whole than digit by digit
+            runs = [(op, text) for op, text in (("del", a), ("", " → " if a and b else ""), ("ins", b)) if text]
+            rows.append({"label": f"{item} · {_('votes')}", "runs": runs})
     return rows
 
 
