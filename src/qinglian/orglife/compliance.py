@@ -103,6 +103,7 @@ LIGHT_SHORT = {
     Light.RED: gettext_lazy("Missed"),
     Light.NONE: gettext_lazy("Nothing owed yet"),
 }
+OPEN_LABEL = gettext_lazy("On track, a period still open")
 _LIGHT_RANK = {Light.NONE: 0, Light.GREEN: 1, Light.AMBER: 2, Light.RED: 3}
 
 
@@ -278,7 +279,15 @@ class Cell:
         return Light.GREEN if self.required or self.statuses[Status.DUE] else Light.NONE
 
     @property
+    def mark(self) -> str:
+        """The light, or "open" for a green cell still short of its count because a period is open."""
+        light = self.light
+        return "open" if light == Light.GREEN and self.held < self.required else light
+
+    @property
     def light_label(self) -> str:
+        if self.mark == "open":
+            return str(OPEN_LABEL)
         return str(LIGHT_SHORT[self.light])
 
     @property

@@ -32,7 +32,9 @@ class FrequencyTightenForm(StyledForm):
         max_value=28,
         help_text=_("The day each month the thematic Party day is held; leave empty for no fixed day."),
     )
-    effective_from = forms.DateField(label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     source = forms.CharField(
         label=_("The unit's own rule"),
         max_length=4000,

@@ -18,6 +18,7 @@ from qinglian.core.views import permission_required
 from qinglian.orglife.compliance import (
     FREQUENCY,
     LIGHT_LABELS,
+    OPEN_LABEL,
     Light,
     RuleBook,
     compliance_table,
@@ -71,6 +72,8 @@ def compliance(request):
     scope = table.scope
     up = scope.parent if scope.parent_id and can(request.user, VIEW, scope.parent) else None
     legend = [(light, LIGHT_LABELS[light]) for light in (Light.GREEN, Light.AMBER, Light.RED)]
+    if table.year >= table.on.year:
+        legend.insert(1, ("open", OPEN_LABEL))
     return render(
         request,
         "orglife/compliance_table.html",
