@@ -53,6 +53,9 @@ class OrglifeConfig(AppConfig):
                 section=section,
             )
         )
+        from qinglian.orglife.services.minutes import minutes_todos
+
+        registry.add_todos(minutes_todos)
         from qinglian.orglife import indicators, reminders_compliance
 
         registry.add_nav(

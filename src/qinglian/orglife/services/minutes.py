@@ -25,11 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from qinglian.core.audit import audit_record
+from qinglian.core.models import AuditEvent
 from qinglian.core.notify import notification_send
+from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.services.meetings import meeting_lock_version, meeting_recount
 from qinglian.orglife.vocab import AttachmentKind, MeetingStatus, MinutesStatus, Presence
-from qinglian.orgs.access import can, holders
+from qinglian.orgs.access import can, has_permission, holders
 from qinglian.orgs.services import Conflict
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "minutes_return",
     "minutes_save",
     "minutes_submit",
+    "minutes_todos",
     "record_locked",
 ]
 
@@ -519,3 +522,42 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
     audit_record(actor=actor, action="orglife.attachment_remove", obj=meeting, changes={"attachment": pk, "name": name})
     # The file goes only once the removal is committed: a rollback keeps the row and its file.
     transaction.on_commit(lambda: storage.delete(stored))
+
+
+# -- to-dos -----------------------------------------------------------------------------------------
+
+
+def minutes_todos(user) -> list[TodoItem]:
+    """On an approver's home page: minutes submitted for approval in their units, and, for those who
+    write minutes, drafts returned to them for changes."""
+    items = []
+    if has_permission(user, "orglife.approve"):
+        waiting = (
+            Minutes.objects.filter(status=MinutesStatus.SUBMITTED)
+            .filter(meeting__in=Meeting.objects.visible_to(user, "orglife.approve"))
+            .select_related("meeting")
+            .order_by("submitted_at")[:20]
+        )
+        items += [
+            TodoItem(
+                title=_("Approve the minutes: {meeting}").format(meeting=m.meeting.title),
+                url=_detail_url(m.meeting),
+                kind=_("Minutes"),
+            )
+            for m in waiting
+        ]
+    if has_permission(user, "orglife.manage"):
+        mine = Minutes.objects.filter(author=user, status=MinutesStatus.DRAFT).values_list("pk", flat=True)[:50]
+        returned = AuditEvent.objects.filter(
+            action="orglife.minutes_return", object_type="orglife.minutes", object_id__in=[str(pk) for pk in mine]
+        ).values_list("object_id", flat=True)
+        drafts = Minutes.objects.filter(pk__in=[int(pk) for pk in returned]).select_related("meeting")
+        items += [
+            TodoItem(
+                title=_("Minutes returned for changes: {meeting}").format(meeting=m.meeting.title),
+                url=_detail_url(m.meeting),
+                kind=_("Minutes"),
+            )
+            for m in drafts
+        ]
+    return items

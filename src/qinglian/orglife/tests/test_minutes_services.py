@@ -19,6 +19,7 @@ from qinglian.orglife.services.minutes import (
     minutes_return,
     minutes_save,
     minutes_submit,
+    minutes_todos,
 )
 from qinglian.orglife.tests.factories import attend_all, meeting_make, minutes_make
 from qinglian.orglife.vocab import MeetingStatus, MinutesStatus, Presence
@@ -166,6 +167,9 @@ def test_submitted_minutes_wait_for_the_approver_who_may_return_them_with_a_note
     minutes = minutes_make(held, actor=cast.organiser)
     minutes = minutes_submit(minutes=minutes, actor=cast.organiser, version=minutes.version)
     assert Notification.objects.filter(user=cast.secretary, kind="orglife.minutes").exists()
+    with translation.override("en"):
+        assert [t.title for t in minutes_todos(cast.secretary)] == ["Approve the minutes: 第一支部党员大会"]
+        assert minutes_todos(cast.organiser) == [] and minutes_todos(cast.secretary_b) == []
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         minutes_save(meeting=held, summary="等待审批时修改", items=[], actor=cast.organiser)
     assert "waiting for approval" in _messages(exc)
@@ -176,6 +180,9 @@ def test_submitted_minutes_wait_for_the_approver_who_may_return_them_with_a_note
     note = Notification.objects.get(user=cast.organiser, kind="orglife.minutes")
     assert note.body == "请补充表决情况"
     assert AuditEvent.objects.get(action="orglife.minutes_return").reason == "请补充表决情况"
+    with translation.override("en"):
+        assert [t.title for t in minutes_todos(cast.organiser)] == ["Minutes returned for changes: 第一支部党员大会"]
+        assert minutes_todos(cast.secretary) == []
     minutes_save(meeting=held, summary="补充了", items=ITEMS, actor=cast.organiser, version=returned.version)
 
 
