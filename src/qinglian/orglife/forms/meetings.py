@@ -225,9 +225,7 @@ class CheckinForm(StyledForm):
     code = forms.CharField(
         label=_("Check-in code"),
         max_length=12,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
         error_messages={"required": _("Type the six digits shown at the meeting.")},
     )
 

@@ -281,12 +281,22 @@ def meeting_edit(request, pk):
 # --- the meeting's page and its actions ------------------------------------------------------------------
 
 
+def _unit_label(attendee: Attendee, org: Organisation) -> str:
+    """A member's own unit when it is below the meeting's, without the meeting unit's name before it."""
+    if attendee.member is None or attendee.member.organisation_id == org.pk:
+        return ""
+    name = attendee.member.organisation.display_name
+    return name[len(org.name) :] if name.startswith(org.name) and len(name) > len(org.name) else name
+
+
 def _detail(request, meeting: Meeting, status: int = 200, **forms):
     user = request.user
     attendees = list(
         meeting.attendees.select_related("member__organisation", "leave_decided_by").order_by(*services.ATTENDEE_ORDER)
     )
     mine = next((a for a in attendees if a.member and a.member.user_id == user.pk), None)
+    for a in attendees:
+        a.unit_label = _unit_label(a, meeting.organisation)
     can_manage = services.may_manage(user, meeting)
     opens, closes = attendance_services.checkin_window(meeting)
     now = timezone.now()
