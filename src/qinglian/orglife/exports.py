@@ -154,7 +154,9 @@ def _record_into(doc, meeting: Meeting, minutes: Minutes | None, attendees: list
     docx.add_title(doc, f"{meeting.organisation.name}会议记录", size=18)
     if minutes is None or minutes.status != MinutesStatus.APPROVED:
         docx.add_paragraph(doc, "（未审定稿）", align="center", size=12)
-    docx.add_fields(doc, minutes_fields(meeting, minutes, attendees), size=12, label_cm=3.6)
+    docx.add_fields(
+        doc, minutes_fields(meeting, minutes, attendees), size=12, label_cm=3.6, row_cm=0.85, tall={"会议内容": 7.5}
+    )
 
 
 def _attendees(meeting: Meeting) -> list[Attendee]:
@@ -260,7 +262,7 @@ def ledger_document(org: Organisation, year: int, meetings, *, progress: Callabl
         docx.add_paragraph(doc, f"（{n}）", align="right", size=10.5)
         _record_into(doc, meeting, meeting.ledger_record, meeting.ledger_attendees)
         report(n, len(records))
-    docx.add_page_numbers(doc, before="第 ", after=" 页")
+    docx.add_page_numbers(doc, before="第 ", after=" 页", skip_first=True)
     return doc
 
 
@@ -279,7 +281,7 @@ def _contents(doc, records: list[Meeting]) -> None:
         doc,
         ["序号", "日期", "会议类型", "会议名称", "记录状态"],
         rows or [["", "", "", "本年度尚无已召开的会议", ""]],
-        widths_cm=[1.4, 2.6, 3.4, 6.6, 2.0],
+        widths_cm=[1.3, 2.9, 3.3, 6.5, 2.0],
     )
 
 

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable
 
 from docx import Document
-from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -66,15 +66,25 @@ def _cell_text(cell, value, size: float, *, bold: bool = False) -> None:
     for i, line in enumerate(lines):
         text, strong = line if isinstance(line, tuple) else (line, bold)
         paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(2)
         _font(paragraph.add_run("" if text is None else str(text)), BODY_FONT, size, bold=strong)
 
 
 def add_fields(
-    doc: Document, rows: Iterable[tuple[str, object]], *, size: float = 12, label_cm: float = 4.5, width_cm: float = 16
+    doc: Document,
+    rows: Iterable[tuple[str, object]],
+    *,
+    size: float = 12,
+    label_cm: float = 4.5,
+    width_cm: float = 16,
+    row_cm: float | None = None,
+    tall: dict[str, float] | None = None,
 ) -> None:
     """A two-column table of label and value, with borders, as on a printed form.
 
     A value may be a list of lines (see `_cell_text`) for a long entry such as a meeting's content.
+    `row_cm` is the least height of every row, `tall` the least height of named rows (label -> cm),
+    so that a printed form leaves room to write.
     """
     rows = list(rows)
     table = doc.add_table(rows=len(rows), cols=2)
@@ -82,8 +92,14 @@ def add_fields(
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _widths(table, [label_cm, width_cm - label_cm])
     for (label, value), row in zip(rows, table.rows, strict=True):
+        height = (tall or {}).get(label, row_cm)
+        if height:
+            row.height, row.height_rule = Cm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
         row.cells[0].vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        # A tall entry is written from the top, as on paper; short ones sit in the middle of their row.
+        row.cells[1].vertical_alignment = WD_ALIGN_VERTICAL.TOP if label in (tall or {}) else WD_ALIGN_VERTICAL.CENTER
         _cell_text(row.cells[0], str(label), size, bold=True)
+        row.cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _cell_text(row.cells[1], value, size)
 
 
@@ -126,9 +142,13 @@ def add_page_break(doc: Document) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def add_page_numbers(doc: Document, *, before: str = "", after: str = "", size: float = 10.5) -> None:
-    """Centred page numbers in every section's footer, e.g. before="第 ", after=" 页"."""
+def add_page_numbers(
+    doc: Document, *, before: str = "", after: str = "", size: float = 10.5, skip_first: bool = False
+) -> None:
+    """Centred page numbers in every section's footer, e.g. before="第 ", after=" 页"; none on a cover
+    page when `skip_first`."""
     for section in doc.sections:
+        section.different_first_page_header_footer = skip_first
         paragraph = section.footer.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if before:

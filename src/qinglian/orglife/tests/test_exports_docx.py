@@ -182,12 +182,25 @@ def test_libreoffice_converts_the_minutes_to_pdf(cast, meeting, tmp_path):
     source.write_bytes(docx.document_bytes(minutes_document(meeting, meeting.minutes.get())))
     office = shutil.which("soffice") or shutil.which("libreoffice")
     subprocess.run(
-        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        [
+            office,
+            f"-env:UserInstallation=file://{tmp_path}/profile",  # its own profile: runs may overlap
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
         check=True,
         timeout=120,
         capture_output=True,
     )
-    assert (tmp_path / "minutes.pdf").read_bytes().startswith(b"%PDF")
+    pdf = (tmp_path / "minutes.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(tmp_path / "minutes.pdf"), "-"], capture_output=True, check=True).stdout
+        assert "第一季度支部党员大会" in text.decode() and "同意列为发展对象" in text.decode()
 
 
 def test_the_submitted_version_prints_as_waiting(cast):
