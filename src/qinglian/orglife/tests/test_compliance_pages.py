@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from datetime import date
 
 import pytest
@@ -114,21 +116,16 @@ def test_the_plan_lists_periods_meetings_rule_and_schedule_buttons(some_meetings
     assert response.status_code == 200
     assert "Once a quarter" in page and "System rule" in page and "条例" in page
     assert "年末党员大会" in page or timezone.localdate().month == 12
-    if reverse_or_none("orglife:meeting_create"):
-        assert "kind=general_meeting&amp;date=" in page
+    # "Schedule" opens the meeting form for this unit and kind.
+    link = re.search(r'href="([^"]*meetings/new/[^"]*kind=general_meeting[^"]*)"', page).group(1)
+    form = client.get(html.unescape(link))
+    assert form.status_code == 200
+    assert form.context["form"].initial["organisation"] == cast.tree.branch_a
+    assert form.context["form"].initial["kind"] == "general_meeting"
     past = client.get(reverse("orglife:plan", args=[cast.tree.branch_a.pk]), {"year": YEAR, "kind": "general_meeting"})
     text = past.content.decode()
     assert text.count("Met") >= 4 and "Schedule" not in text
     assert "Thematic Party day" not in text.split("nav-pills")[-1].split("</ul>")[-1]
-
-
-def reverse_or_none(name):
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 def test_a_member_reads_the_plan_without_buttons(some_meetings, cast, login, english):
@@ -227,3 +224,21 @@ def test_the_api_hides_a_sibling_branch_and_refuses_a_bad_year(cast, login):
         assert "第二党支部" not in response.content.decode()
     response = client.get(f"/api/v1/orglife/compliance/{cast.tree.branch_a.pk}", {"year": 1900})
     assert response.status_code in (400, 422)
+
+
+def test_the_plan_costs_the_same_queries_for_more_meetings(cast, login):
+    client = login(cast.secretary)
+    url = reverse("orglife:plan", args=[cast.tree.branch_a.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, {"year": YEAR}).status_code == 200
+        return len(ctx.captured_queries)
+
+    meeting_counted(cast.tree.branch_a, K.THEME_DAY, date(YEAR, 1, 15))
+    count()
+    few = count()
+    for month in range(2, 8):
+        meeting_counted(cast.tree.branch_a, K.THEME_DAY, date(YEAR, month, 15))
+        meeting_counted(cast.tree.branch_a, K.GENERAL_MEETING, date(YEAR, month, 20))
+    assert count() == few

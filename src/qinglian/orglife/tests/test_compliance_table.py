@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qinglian.core.rules import rule_get, rule_revise
-from qinglian.orglife.compliance import Light, Status, compliance_table, unit_plan
+from qinglian.orglife.compliance import (
+    Light,
+    Status,
+    compliance_table,
+    frequency_tighten,
+    schedule_day,
+    unit_plan,
+)
 from qinglian.orglife.models import Meeting
 from qinglian.orglife.tests.factories import at, attend_all, meeting_counted, meeting_make
 from qinglian.orglife.vocab import MeetingKind
@@ -241,3 +249,49 @@ def test_the_table_costs_the_same_queries_for_ten_or_three_hundred_units(cast):
     assert len(large.units) == len(small.units) + 290
     held = large.total.cells[K.THEME_DAY].held
     assert held == 300 * 12
+
+
+def test_a_fixed_theme_day_is_the_due_day(cast):
+    tree = cast.tree
+    frequency_tighten(
+        org=tree.branch_a,
+        kind=K.THEME_DAY,
+        per="month",
+        times=1,
+        quorum=(4, 5),
+        strict=False,
+        day=15,
+        effective_from=date(YEAR, 1, 1),
+        source="第一党支部：每月15日为主题党日",
+        reason="固定日期",
+        actor=cast.secretary,
+    )
+    plan = unit_plan(org=tree.branch_a, year=YEAR, on=date(YEAR, 5, 16))
+    theme = next(k for k in plan.kinds if k.kind == K.THEME_DAY)
+    assert [p.due.day for p in theme.cell.periods] == [15] * 12
+    # The day has passed without a meeting: the month is not lost yet, but it needs attention.
+    assert theme.cell.periods[4].status == Status.DUE_SOON
+    assert theme.cell.periods[5].status == Status.UPCOMING
+    assert schedule_day(theme.cell.periods[5], date(YEAR, 5, 16)) == date(YEAR, 6, 15)
+    assert "15" in theme.text and theme.tightened_by == tree.branch_a
+    plain = unit_plan(org=tree.branch_b, year=YEAR, on=date(YEAR, 5, 16))
+    assert next(k for k in plain.kinds if k.kind == K.THEME_DAY).cell.periods[4].status == Status.DUE
+
+
+def test_a_looser_rule_cannot_be_made_for_a_subtree(cast):
+    tree = cast.tree
+    common = dict(org=tree.branch_a, source="本支部规定", reason="试", actor=None, effective_from=date(YEAR, 1, 1))
+    with pytest.raises(ValidationError, match="longer"):
+        frequency_tighten(kind=K.GENERAL_MEETING, per="year", times=4, quorum=(1, 2), strict=True, day=None, **common)
+    with pytest.raises(ValidationError, match="lower"):
+        frequency_tighten(kind=K.THEME_DAY, per="month", times=1, quorum=(1, 2), strict=True, day=None, **common)
+    with pytest.raises(ValidationError, match="monthly"):
+        frequency_tighten(kind=K.GENERAL_MEETING, per="quarter", times=1, quorum=(1, 2), strict=True, day=3, **common)
+    lectures = frequency_tighten(
+        kind=K.PARTY_LECTURE, per="quarter", times=1, quorum=(2, 3), strict=False, day=None, **common
+    )
+    assert lectures.org_path == tree.branch_a.path and lectures.value["quorum"] == [2, 3]
+    # Below a tightened unit the floor is the tightened rule: a group cannot go back to once a year.
+    with pytest.raises(ValidationError, match="longer"):
+        frequency_tighten(**{**common, "org": tree.group_a}, kind=K.PARTY_LECTURE, per="year", times=4,
+                          quorum=(2, 3), strict=False, day=None)  # fmt: skip
