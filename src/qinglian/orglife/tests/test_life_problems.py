@@ -245,3 +245,36 @@ def test_overdue_reminders_reach_owner_and_managers_once_a_week(cast):
     assert sent == len(recipients)
     assert services.problem_reminders(today) == 0  # the same week: not repeated
     assert services.problem_reminders(today + timedelta(days=7)) == sent
+
+
+def test_the_api_list_reads_a_fixed_number_of_queries(cast, login):
+    client = login(cast.secretary)
+    _problem(cast)
+    url = "/api/v1/orglife/problems"
+    client.get(url)
+    few = count_queries(lambda: client.get(url))
+    for n in range(6):
+        _problem(cast, description=f"问题{n}")
+    assert count_queries(lambda: client.get(url)) == few
+    assert client.get(url, {"status": "open"}).json()["count"] == 7
+
+
+def test_the_panel_form_answers_htmx_in_place(meeting, cast, login):
+    client = login(cast.secretary)
+    client.cookies["django_language"] = "en"
+    url = reverse("orglife:life_problem_add", args=[meeting.pk])
+    response = client.post(url, {"problem-description": "只写了描述"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps the panel with the form and its errors
+    page = response.content.decode()
+    assert 'id="life-panel"' in page and "只写了描述" in page and "Set a deadline" in page
+    response = client.post(
+        url,
+        {
+            "problem-description": "只写了描述",
+            "problem-owner": cast.members["a2"].pk,
+            "problem-due_on": _day(9).isoformat(),
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "李娜" in response.content.decode()
+    assert Problem.objects.get().owner == cast.members["a2"]
