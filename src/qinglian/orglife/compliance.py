@@ -47,7 +47,6 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -148,6 +147,8 @@ class RuleBook:
             self._by_key[row.key].append(row)
         self._shapes: dict[tuple, dict[str, list[PeriodShape]]] = {}
         self._kind_rules: dict[int, KindRule] = {}
+        self._reminder_days: dict[tuple, int] = {}
+        self.templates: dict[tuple, dict] = {}  # unit_templates' cache
 
     def matching(self, path: str) -> tuple[str, ...]:
         return tuple(p for p in self.override_paths if path.startswith(p))
@@ -171,8 +172,11 @@ class RuleBook:
 
     def reminder_days(self, org: Organisation, day: date) -> int:
         day = min(max(day, date(self.year, 1, 1)), date(self.year, 12, 31))
-        row = self.row_in_force(REMINDER_DAYS, self.matching(org.path), day)
-        return int(row.value) if row is not None else 7
+        key = (self.matching(org.path), day)
+        if key not in self._reminder_days:
+            row = self.row_in_force(REMINDER_DAYS, key[0], day)
+            self._reminder_days[key] = int(row.value) if row is not None else 7
+        return self._reminder_days[key]
 
     def shapes(self, org: Organisation) -> dict[str, list[PeriodShape]]:
         """For each kind `org` owes at some time in the year, the periods the versions in force make."""
@@ -211,7 +215,22 @@ class RuleBook:
 # Periods, cells and rows
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class PeriodTemplate:
+    """A period as owed by every unit with the same rules and months: shared, never changed."""
+
+    kind: str
+    start: date
+    end: date
+    due: date
+    times: int
+    rule: KindRule
+    row: Rule
+    natural: bool
+    months: tuple[int, ...]
+
+
+@dataclass(slots=True)
 class Period:
     """One period a unit owes: its window, due day, what was held and its status."""
 
@@ -227,6 +246,7 @@ class Period:
     quorum_ok: int = 0  # of those, with the quorum met (or no quorum rule)
     status: str = ""
     meetings: list = field(default_factory=list)  # filled by the plan
+    schedule_on: date | None = None  # filled by the plan page: the day a new meeting is proposed on
 
     @property
     def last_day(self) -> date:
@@ -366,33 +386,32 @@ def _due(rule: KindRule, start: date, end: date) -> date:
     return last
 
 
-def unit_periods(org: Organisation, book: RuleBook) -> dict[str, list[Period]]:
-    """The periods `org` owes in the book's year, per kind (statuses not yet set)."""
+def unit_templates(org: Organisation, book: RuleBook) -> dict[str, list[PeriodTemplate]]:
+    """The periods `org` owes in the book's year, per kind: shared by units with the same rules and months."""
     months = active_months(org, book.year)
     if not months:
         return {}
-    out: dict[str, list[Period]] = {}
-    for kind, shapes in book.shapes(org).items():
+    shapes = book.shapes(org)
+    key = (id(shapes), months.start, months.stop)
+    cached = book.templates.get(key)
+    if cached is not None:
+        return cached
+    out: dict[str, list[PeriodTemplate]] = {}
+    for kind, kind_shapes in shapes.items():
         periods = []
-        for shape in shapes:
-            owed = [m for m in shape.months if m in months]
+        for shape in kind_shapes:
+            owed = tuple(m for m in shape.months if m in months)
             if not owed or 2 * len(owed) < shape.length:
                 continue
             start, end = date(book.year, owed[0], 1), _month_end(book.year, owed[-1])
+            due = _due(shape.rule, start, end)
+            natural = len(owed) == shape.length
             periods.append(
-                Period(
-                    kind=kind,
-                    start=start,
-                    end=end,
-                    due=_due(shape.rule, start, end),
-                    times=shape.rule.times,
-                    rule=shape.rule,
-                    row=shape.row,
-                    natural=len(owed) == shape.length,
-                )
+                PeriodTemplate(kind, start, end, due, shape.rule.times, shape.rule, shape.row, natural, owed)
             )
         if periods:
             out[kind] = periods
+    book.templates[key] = out
     return out
 
 
@@ -411,26 +430,40 @@ def settle(period: Period, *, on: date, reminder_days: int) -> Period:
     return period
 
 
+NO_MEETINGS = ((0,) * 13, (0,) * 13)
+
+
 def unit_cells(
     org: Organisation,
     book: RuleBook,
-    counts: dict[tuple[int, str, int], tuple[int, int]],
+    counts: dict[tuple[int, str], tuple[tuple[int, ...], tuple[int, ...]]],
     *,
     on: date,
 ) -> dict[str, Cell]:
-    """The unit's cells: periods with counts (from `counts[(org id, kind, month)] = (held, quorum ok)`)."""
-    days = None
+    """The unit's cells, from `counts[(org id, kind)] = (held per month, quorum met per month)` (index 1-12)."""
+    templates = unit_templates(org, book)
+    if not templates:
+        return {}
+    days = book.reminder_days(org, on)
     cells: dict[str, Cell] = {}
-    for kind, periods in unit_periods(org, book).items():
-        cell = Cell(kind=kind, owed=True, periods=periods)
-        for period in periods:
-            for month in range(period.start.month, period.start.month + _months_between(period.start, period.end)):
-                held, ok = counts.get((org.pk, kind, month), (0, 0))
-                period.held += held
-                period.quorum_ok += ok
-            if days is None:
-                days = book.reminder_days(org, on)
+    for kind, kind_templates in templates.items():
+        held_by_month, ok_by_month = counts.get((org.pk, kind), NO_MEETINGS)
+        cell = Cell(kind=kind, owed=True)
+        for t in kind_templates:
+            period = Period(
+                kind=kind,
+                start=t.start,
+                end=t.end,
+                due=t.due,
+                times=t.times,
+                rule=t.rule,
+                row=t.row,
+                natural=t.natural,
+                held=sum(held_by_month[m] for m in t.months),
+                quorum_ok=sum(ok_by_month[m] for m in t.months),
+            )
             settle(period, on=on, reminder_days=days)
+            cell.periods.append(period)
             cell.statuses[period.status] += 1
             if period.status != Status.UPCOMING:
                 cell.required += period.times
@@ -441,21 +474,32 @@ def unit_cells(
     return cells
 
 
-def _months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
+def meeting_counts(meetings, year: int) -> dict[tuple[int, str], tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Counted meetings of `year` per (unit, kind), by month, with how many met their quorum: one query.
 
-
-def meeting_counts(meetings, year: int) -> dict[tuple[int, str, int], tuple[int, int]]:
-    """Counted meetings of `year` per (unit, kind, month), with how many met their quorum: one query."""
+    One row per unit and kind with a count per month (conditional aggregates on the date range), so
+    that the database compares dates itself and returns a row per unit and kind, not per month.
+    """
+    quorum = Q(quorum_met=True) | Q(quorum_met__isnull=True)
+    aggregates = {}
+    for month in range(1, 13):
+        window = Q(starts_on__gte=date(year, month, 1), starts_on__lt=_month_end(year, month))
+        aggregates[f"n{month}"] = Count("id", filter=window)
+        aggregates[f"q{month}"] = Count("id", filter=window & quorum)
     rows = (
         meetings.counted()
         .between(date(year, 1, 1), date(year + 1, 1, 1))
-        .annotate(month=ExtractMonth("starts_on"))
         .order_by()
-        .values("organisation_id", "kind", "month")
-        .annotate(n=Count("id"), ok=Count("id", filter=Q(quorum_met=True) | Q(quorum_met__isnull=True)))
+        .values("organisation_id", "kind")
+        .annotate(**aggregates)
     )
-    return {(r["organisation_id"], r["kind"], r["month"]): (r["n"], r["ok"]) for r in rows}
+    return {
+        (r["organisation_id"], r["kind"]): (
+            (0, *(r[f"n{m}"] for m in range(1, 13))),
+            (0, *(r[f"q{m}"] for m in range(1, 13))),
+        )
+        for r in rows
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,11 +691,13 @@ def unit_plan(*, org: Organisation, year: int, on: date | None = None, meetings=
         .not_cancelled()
         .order_by("starts_at", "pk")
     )
-    counts: dict[tuple[int, str, int], tuple[int, int]] = {}
+    by_kind: dict[str, tuple[list[int], list[int]]] = {}
     for m in listed:
         if m.counted:
-            held, ok = counts.get((org.pk, m.kind, m.starts_on.month), (0, 0))
-            counts[(org.pk, m.kind, m.starts_on.month)] = (held + 1, ok + (m.quorum_met is not False))
+            held, ok = by_kind.setdefault(m.kind, ([0] * 13, [0] * 13))
+            held[m.starts_on.month] += 1
+            ok[m.starts_on.month] += m.quorum_met is not False
+    counts = {(org.pk, kind): (tuple(held), tuple(ok)) for kind, (held, ok) in by_kind.items()}
     cells = unit_cells(org, book, counts, on=on)
     override_paths = {p.row.org_path for c in cells.values() for p in c.periods if p.row.org_path}
     owners = {o.path: o for o in Organisation.objects.filter(path__in=override_paths)} if override_paths else {}
