@@ -295,3 +295,20 @@ def test_a_looser_rule_cannot_be_made_for_a_subtree(cast):
     with pytest.raises(ValidationError, match="longer"):
         frequency_tighten(**{**common, "org": tree.group_a}, kind=K.PARTY_LECTURE, per="year", times=4,
                           quorum=(2, 3), strict=False, day=None)  # fmt: skip
+
+
+def test_a_large_subtree_lists_its_upper_levels_and_still_counts_everything(cast, monkeypatch):
+    from qinglian.orglife import compliance
+
+    tree = cast.tree
+    monkeypatch.setattr(compliance, "MAX_LISTED", 3)
+    meeting_counted(tree.group_a, K.GROUP_MEETING, date(YEAR, 1, 5))
+    table = compliance_table(scope=tree.root, year=YEAR, units=Organisation.objects.all())
+    assert table.levels == 2
+    assert [(r.org.name, r.is_total, r.hidden_below) for r in table.rows] == [
+        ("机关党委", False, False),
+        ("第一党总支", False, True),
+        ("第一党总支", True, False),
+        ("直属党支部", False, False),
+    ]
+    assert table.total.cells[K.GROUP_MEETING].held == 1
