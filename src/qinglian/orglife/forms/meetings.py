@@ -230,24 +230,30 @@ class CheckinForm(StyledForm):
     )
 
 
-# The presences a recorder chooses from ("not recorded" stays possible for someone not yet known).
-RECORDED_PRESENCES = [(v, label) for v, label in Presence.choices]
+# The presences a recorder chooses from: every member is marked; a guest may stay unmarked.
+RECORDED_PRESENCES = [(v, label) for v, label in Presence.choices if v != Presence.UNKNOWN]
 
 
 class AttendanceForm(StyledForm):
-    """The recorder's register: a presence and a reason for absence per attendee (fields p_<id>, r_<id>)."""
+    """The recorder's register: a presence and a reason for absence per attendee (fields p_<id>, r_<id>).
+
+    `fill` pre-marks everyone not yet recorded (e.g. all present), for the recorder to correct.
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, attendees=(), **kwargs):
+    def __init__(self, *args, attendees=(), fill: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = []
         for row in attendees:
+            initial = row.presence if row.presence != Presence.UNKNOWN else fill
             presence = forms.ChoiceField(
                 label=_("Presence of {name}").format(name=row.name),
                 choices=RECORDED_PRESENCES,
-                initial=row.presence,
+                initial=initial,
+                required=not row.is_guest,
                 widget=forms.RadioSelect,
+                error_messages={"required": _("Mark {name} present, late, absent or on leave.").format(name=row.name)},
             )
             reason = forms.CharField(
                 label=_("Reason for absence of {name}").format(name=row.name),
@@ -255,7 +261,9 @@ class AttendanceForm(StyledForm):
                 required=False,
                 initial=row.absence_reason or (row.leave_reason[:200] if row.leave_status == "approved" else ""),
             )
-            reason.widget.attrs.update({"class": "form-control form-control-sm"})
+            reason.widget.attrs.update(
+                {"class": "form-control form-control-sm", "placeholder": _("Reason for absence")}
+            )
             self.fields[f"p_{row.pk}"], self.fields[f"r_{row.pk}"] = presence, reason
             self.rows.append((row, f"p_{row.pk}", f"r_{row.pk}"))
 
@@ -267,7 +275,7 @@ class AttendanceForm(StyledForm):
         return data
 
     def presences(self) -> dict[int, str]:
-        return {row.pk: self.cleaned_data[p] for row, p, _r in self.rows}
+        return {row.pk: self.cleaned_data[p] or Presence.UNKNOWN for row, p, _r in self.rows}
 
     def reasons(self) -> dict[int, str]:
         return {row.pk: self.cleaned_data[r] for row, _p, r in self.rows}

@@ -481,6 +481,15 @@ def _set_guests(meeting: Meeting, guests: Iterable[tuple[str, str]]) -> dict:
             gone.append(row)
     if not remaining and not gone:
         return {}
+    recorded = [row.guest_name for row in gone if row.presence != Presence.UNKNOWN]
+    if recorded:
+        raise ValidationError(
+            {
+                "guest_name": _("{names}: attendance is recorded for them, so they stay on the record.").format(
+                    names=", ".join(recorded)
+                )
+            }
+        )
     Attendee.objects.filter(pk__in=[row.pk for row in gone]).delete()
     Attendee.objects.bulk_create([Attendee(meeting=meeting, guest_name=n, guest_unit=u) for n, u in remaining])
     return {"guests_added": [n for n, _u in remaining], "guests_removed": [row.guest_name for row in gone]}

@@ -280,3 +280,23 @@ def test_a_meeting_of_another_unit_is_404(cast, login):
         assert client.get(reverse(f"orglife:{name}", args=[meeting.pk])).status_code == 404, name
     assert client.post(reverse("orglife:meeting_notify", args=[meeting.pk])).status_code == 404
     assert att.my_attendee(meeting, cast.secretary) is None
+
+
+def test_every_member_must_be_marked_and_the_rest_can_be_pre_marked_present(cast, login):
+    meeting = meeting_make(cast.tree.branch_a, days=-1)
+    a1, a2 = (meeting.attendees.get(member=cast.members[k]) for k in ("a1", "a2"))
+    client = _english(login(cast.secretary))
+    url = reverse("orglife:meeting_attendance", args=[meeting.pk])
+    response = client.post(url, {"version": meeting.version, f"p_{a1.pk}": "present"})
+    assert "Mark 李娜 present, late, absent or on leave" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.SCHEDULED
+    page = client.get(url, {"fill": "present"}).content.decode()
+    assert f'id="id_p_{a2.pk}_0" value="present" autocomplete="off" checked' in page
+
+
+def test_changing_the_unit_reloads_its_people(cast, login):
+    client = login(cast.secretary)
+    url = reverse("orglife:meeting_people")
+    page = client.get(url, {"organisation": cast.tree.group_a.pk, "kind": "group_meeting"}).content.decode()
+    assert "李娜" in page and "张伟" not in page
+    assert client.get(url, {"organisation": cast.tree.branch_b.pk}).status_code == 404

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from qinglian.core.lib.dates import add_months
 from qinglian.core.paging import id_page
+from qinglian.core.registry import registry
 from qinglian.core.views import permission_required
 from qinglian.orglife.forms.meetings import (
     AttendanceForm,
@@ -36,7 +37,7 @@ from qinglian.orglife.models import Attendee, Meeting
 from qinglian.orglife.rules import kind_rule
 from qinglian.orglife.services import attendance as attendance_services
 from qinglian.orglife.services import meetings as services
-from qinglian.orglife.vocab import LeaveStatus, MeetingKind, MeetingStatus, Rsvp
+from qinglian.orglife.vocab import LeaveStatus, MeetingKind, MeetingStatus, Presence, Rsvp
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Member, Organisation, subtree_q
@@ -492,7 +493,8 @@ def meeting_attendance(request, pk):
     if not services.may_record(request.user, meeting):
         raise Http404
     rows = list(meeting.attendees.select_related("member").order_by(*services.ATTENDEE_ORDER))
-    form = AttendanceForm(request.POST or None, attendees=rows, initial={"version": meeting.version})
+    fill = Presence.PRESENT if request.GET.get("fill") == "present" else ""
+    form = AttendanceForm(request.POST or None, attendees=rows, fill=fill, initial={"version": meeting.version})
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -508,7 +510,8 @@ def meeting_attendance(request, pk):
         else:
             messages.success(request, _("Attendance is recorded."))
             return _back(meeting)
-    context = {"meeting": meeting, "form": form, "started": meeting.has_happened}
+    unmarked = any(row.presence == Presence.UNKNOWN and not row.is_guest for row in rows)
+    context = {"meeting": meeting, "form": form, "started": meeting.has_happened, "unmarked": unmarked, "fill": fill}
     return render(request, "orglife/meeting_attendance.html", context, status=status)
 
 
@@ -589,6 +592,7 @@ def _calendar(request, *, first: date, meetings, mine: bool, unit=None, units=()
         "now": timezone.now(),
         "mine": mine,
         "has_member": Member.objects.filter(user=request.user).exists() if mine else True,
+        "can_view_units": registry.has_permission(request.user, VIEW),
         "unit": unit,
         "units": units,
     }
