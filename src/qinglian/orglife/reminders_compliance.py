@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
@@ -24,8 +24,10 @@ from qinglian.orgs import access
 from qinglian.orgs.models import Organisation
 
 MANAGE = "orglife.manage"
-# The home page lists at most this many periods; the last line links to the table for the rest.
+# The home page lists at most this many lines, of which at most MISSED_LIMIT past misses; a last
+# line links to the table for the rest.
 TODO_LIMIT = 10
+MISSED_LIMIT = 3
 
 
 def plan_url(org_id: int, period: Period) -> str:
@@ -96,14 +98,20 @@ def compliance_todos(user) -> list[TodoItem]:
             for cell in row.cells.values():
                 soon.extend((row.org, p) for p in cell.periods if p.status == Status.DUE_SOON)
                 missed.extend((row.org, p) for p in cell.periods if p.status == Status.MISSED)
-    # What can still be done comes first, then the most recent misses.
-    found = sorted(soon, key=lambda pair: pair[1].due) + sorted(missed, key=lambda pair: pair[1].due, reverse=True)
-    shown = found if len(found) <= TODO_LIMIT else found[: TODO_LIMIT - 1]
+    # What can still be done comes first, then the few most recent misses; the table has the rest.
+    soon.sort(key=lambda pair: pair[1].due)
+    missed.sort(key=lambda pair: pair[1].due, reverse=True)
+    shown = soon[: TODO_LIMIT - 1] + missed[: min(MISSED_LIMIT, max(TODO_LIMIT - 1 - len(soon), 0))]
     items = [_todo(org, period, today) for org, period in shown]
-    if len(found) > TODO_LIMIT:
+    rest = len(soon) + len(missed) - len(shown)
+    if rest:
         items.append(
             TodoItem(
-                title=_("{n} more periods need attention: see the compliance table").format(n=len(found) - len(items)),
+                title=ngettext(
+                    "{n} more period needs attention: see the compliance table",
+                    "{n} more periods need attention: see the compliance table",
+                    rest,
+                ).format(n=rest),
                 url=reverse("orglife:compliance"),
                 kind=_("Compliance"),
             )
