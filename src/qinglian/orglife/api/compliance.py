@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from qinglian.orglife.compliance import Cell, Row, compliance_table, rule_text, unit_plan
+from qinglian.orglife.compliance import Cell, KindPlan, Period, Row, compliance_table, rule_text, unit_plan
 from qinglian.orglife.models import Meeting
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.models import Organisation
@@ -141,51 +141,54 @@ def _row(row: Row, kinds: list[str]) -> RowOut:
     )
 
 
+def _rule(k: KindPlan) -> RuleOut:
+    quorum = k.rule.quorum
+    return RuleOut(
+        rule_id=k.row.pk,
+        text=rule_text(k.rule),
+        per=k.rule.per,
+        times=k.rule.times,
+        quorum=f"{quorum.numerator}/{quorum.denominator}",
+        strict=k.rule.strict,
+        day=k.rule.day,
+        source=k.row.source,
+        effective_from=k.row.effective_from,
+        tightened=bool(k.row.org_path),
+        tightened_by_id=k.tightened_by.pk if k.tightened_by else None,
+    )
+
+
+def _period(p: Period) -> PeriodOut:
+    meetings = [
+        MeetingRef(
+            meeting_id=m.pk, title=m.title, starts_on=m.starts_on, status=m.status, counted=m.counted,
+            quorum_met=m.quorum_met,
+        )
+        for m in p.meetings
+    ]  # fmt: skip
+    return PeriodOut(
+        label=p.label,
+        start=p.start,
+        end=p.last_day,
+        due=p.due,
+        times=p.times,
+        held=p.held,
+        quorum_met=p.quorum_ok,
+        status=p.status,
+        meetings=meetings,
+    )
+
+
 @router.get("/compliance/{org_id}/plan", response=PlanOut, summary="A unit's year plan: what is due when, and held")
 def plan_get(request, org_id: int, year: int | None = None):
     org = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
     plan = unit_plan(org=org, year=_year(year), meetings=Meeting.objects.visible_to(request.user, VIEW))
-    kinds = []
-    for k in plan.kinds:
-        quorum = k.rule.quorum
-        rule = RuleOut(
-            rule_id=k.row.pk,
-            text=rule_text(k.rule),
-            per=k.rule.per,
-            times=k.rule.times,
-            quorum=f"{quorum.numerator}/{quorum.denominator}",
-            strict=k.rule.strict,
-            day=k.rule.day,
-            source=k.row.source,
-            effective_from=k.row.effective_from,
-            tightened=bool(k.row.org_path),
-            tightened_by_id=k.tightened_by.pk if k.tightened_by else None,
+    kinds = [
+        KindPlanOut(
+            kind=k.kind, label=k.label, rule=_rule(k), cell=_cell(k.cell), periods=[_period(p) for p in k.cell.periods]
         )
-        periods = [
-            PeriodOut(
-                label=p.label,
-                start=p.start,
-                end=p.last_day,
-                due=p.due,
-                times=p.times,
-                held=p.held,
-                quorum_met=p.quorum_ok,
-                status=p.status,
-                meetings=[
-                    MeetingRef(
-                        meeting_id=m.pk,
-                        title=m.title,
-                        starts_on=m.starts_on,
-                        status=m.status,
-                        counted=m.counted,
-                        quorum_met=m.quorum_met,
-                    )
-                    for m in p.meetings
-                ],
-            )
-            for p in k.cell.periods
-        ]
-        kinds.append(KindPlanOut(kind=k.kind, label=k.label, rule=rule, cell=_cell(k.cell), periods=periods))
+        for k in plan.kinds
+    ]
     return PlanOut(
         organisation_id=org.pk,
         name=org.name,
