@@ -635,7 +635,7 @@ def _notify_told(round: AppraisalRound, entries: list[AppraisalEntry]) -> int:
             )
         else:
             title = _("Democratic appraisal {year}: your grade is {grade}").format(
-                year=round.year, grade=entry.final_grade
+                year=round.year, grade=_grade(entry.final_grade)
             )
         sent += len(
             notification_send(

@@ -3,6 +3,8 @@ ballot, and the results by unit and grade."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +42,7 @@ from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 VIEW = "orglife.view"
 PERMISSION = services.PERMISSION
 S = AppraisalStatus
+ACKNOWLEDGE_DAYS = 60  # a result not acknowledged stays on the member's to-do list this long
 MAX_UNITS = 300  # branches offered in the "open a round" list; a larger scope narrows itself first
 
 # What the button that moves a round on from each step says.
@@ -102,9 +105,8 @@ def _list(request, form=None, status=200):
     page = Paginator(rounds.order_by("-year", "organisation__path"), 30).get_page(request.GET.get("page"))
     units = _units(request, root) if can(request.user, PERMISSION) else []
     if form is None and units:
-        form = RoundOpenForm(
-            units=Organisation.objects.filter(pk__in=[u.pk for u in units[:MAX_UNITS]]).order_by("path")
-        )
+        offered = Organisation.objects.filter(pk__in=[u.pk for u in units[:MAX_UNITS]]).order_by("path")
+        form = RoundOpenForm(units=offered, initial={"organisation": units[0].pk} if len(units) == 1 else None)
     context = {
         "root": root,
         "page": page,
@@ -229,9 +231,14 @@ def _detail(request, round, posted=None, status=200, follow_up=None):
         )
     index = APPRAISAL_STEPS.index(round.status)
     at = {value: APPRAISAL_STEPS.index(value) for value in APPRAISAL_STEPS}
+    # The columns that matter at the step: what members wrote and how they were voted on, until the grades
+    # are decided; then the grade, whether it was told and acknowledged, and the follow-up.
+    working = at[S.SELF] <= index <= at[S.DECISION]
     cols = {
-        "masses": may_run and index >= at[S.PEER],
-        "proposed": may_run and index >= at[S.PROPOSAL],
+        "self": index <= at[S.PROPOSAL],
+        "peer": may_run and services.tallies_open(round) and working,
+        "masses": may_run and at[S.PEER] <= index <= at[S.DECISION],
+        "proposed": may_run and at[S.PROPOSAL] <= index <= at[S.DECISION],
         "final": (may_run and index >= at[S.DECISION]) or round.status in services.SETTLED,
         "told": index >= at[S.NOTIFIED],
         "follow": may_run and index >= at[S.NOTIFIED],
@@ -248,7 +255,6 @@ def _detail(request, round, posted=None, status=200, follow_up=None):
         "mine": mine,
         "voted": voted,
         "show_grades": may_run or round.status in services.SETTLED,
-        "show_peer": may_run and services.tallies_open(round),
         "show_self": may_run,
         "cap": cap,
         "graded": graded,
@@ -545,7 +551,8 @@ def appraisal_results(request):
         audit_record(actor=request.user, action="orglife.appraisal_results_export", obj=parent, changes={"year": year})
         return xlsx_response(_results_workbook(parent, year, columns, rows), f"appraisal-{year}.xlsx")
     up = parent.parent if parent.parent_id and can(request.user, VIEW, parent.parent) else None
-    table = [(row, [row[key] for key, _label in columns]) for row in rows]
+    shown = rows[:1] if len(rows) == 2 else rows  # one unit: its row is the total
+    table = [(row, [row[key] for key, _label in columns]) for row in shown]
     context = {"parent": parent, "year": year, "years": years, "columns": columns, "table": table, "up": up}
     return render(request, "orglife/appraisal_results.html", context)
 
@@ -600,7 +607,8 @@ def appraisal_todos(user) -> list[TodoItem]:
                     kind=kind,
                 )
             )
-        for entry in mine.filter(told_at__isnull=False, acknowledged_at__isnull=True)[:5]:
+        recent = timezone.now() - timedelta(days=ACKNOWLEDGE_DAYS)
+        for entry in mine.filter(told_at__gte=recent, acknowledged_at__isnull=True)[:5]:
             items.append(
                 TodoItem(
                     _("Read and acknowledge your {year} appraisal result").format(year=entry.round.year),
