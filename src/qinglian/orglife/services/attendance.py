@@ -59,10 +59,10 @@ def checkin_window(meeting: Meeting) -> tuple[datetime, datetime]:
 
 def _own_row(attendee: Attendee, actor) -> tuple[Attendee, Meeting]:
     """Lock the row and its meeting; only the invited member themself may act on it."""
-    row = Attendee.objects.select_for_update().select_related("member").get(pk=attendee.pk)
+    meeting = meeting_lock_version(attendee.meeting, None)  # the meeting first, as every meeting service does
+    row = Attendee.objects.select_for_update(of=("self",)).select_related("member").get(pk=attendee.pk)
     if row.member is None or row.member.user_id is None or row.member.user_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Only the invited member can reply for themself."))
-    meeting = meeting_lock_version(row.meeting, None)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting was cancelled."))
     return row, meeting
@@ -126,8 +126,8 @@ def leave_request(*, attendee: Attendee, reason: str, actor) -> Attendee:
 @transaction.atomic
 def leave_decide(*, attendee: Attendee, approve: bool, actor) -> Attendee:
     """Approve or refuse a leave request (orglife.approve at the unit). Approved leave marks the member on leave."""
-    row = Attendee.objects.select_for_update().select_related("member__user").get(pk=attendee.pk)
-    meeting = meeting_lock_version(row.meeting, None)
+    meeting = meeting_lock_version(attendee.meeting, None)
+    row = Attendee.objects.select_for_update(of=("self",)).select_related("member__user").get(pk=attendee.pk)
     if not may_approve(actor, meeting):
         raise PermissionDenied(_("Only those who approve leave for this unit can decide."))
     if row.leave_status != LeaveStatus.REQUESTED:
