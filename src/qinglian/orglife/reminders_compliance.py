@@ -51,7 +51,7 @@ def compliance_reminders(today: date) -> int:
         recipients: dict[int, list] = {}
         for org, period in _due_soon(table):
             if org.pk not in recipients:
-                recipients[org.pk] = list(access.holders(org, action=MANAGE, on=today))
+                recipients[org.pk] = list(access.nearest_holders(org, action=MANAGE, on=today))
             if not recipients[org.pk]:
                 continue
             kind = MeetingKind(period.kind).label

@@ -243,12 +243,7 @@ def scope_roots(user) -> list[Organisation]:
     return list(Organisation.objects.filter(path__in=roots).order_by("path"))
 
 
-def holders(org: Organisation, *, action: str | None = None, roles: tuple[str, ...] = (), on=None):
-    """Active users whose role covers `org` (held there, or above it with its subtree).
-
-    Narrowed to the roles named, or to the roles granting `action`: the people a reminder or a
-    notice about that organisation should reach. One query, however many members the unit has.
-    """
+def _holding(org: Organisation, *, action: str | None, roles: tuple[str, ...], on):
     ancestors = [org.path[:i] for i in range(STEP, len(org.path) + 1, STEP)]
     assignments = (
         RoleAssignment.objects.active(on)
@@ -259,4 +254,29 @@ def holders(org: Organisation, *, action: str | None = None, roles: tuple[str, .
         assignments = assignments.filter(role__code__in=roles)
     if action:
         assignments = assignments.filter(role__in=[r.pk for r in Role.objects.all() if action in r.permissions])
+    return assignments
+
+
+def holders(org: Organisation, *, action: str | None = None, roles: tuple[str, ...] = (), on=None):
+    """Active users whose role covers `org` (held there, or above it with its subtree).
+
+    Narrowed to the roles named, or to the roles granting `action`: the people a reminder or a
+    notice about that organisation should reach. One query, however many members the unit has.
+    """
+    assignments = _holding(org, action=action, roles=roles, on=on)
     return get_user_model().objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+
+
+def nearest_holders(org: Organisation, *, action: str | None = None, roles: tuple[str, ...] = (), on=None):
+    """The holders closest to `org`: those whose role sits on the unit itself, else on its parent, and so on up.
+
+    For notices a unit deals with itself (minutes to approve, a meeting falling due): the committee
+    office above hears of a branch's business only when the branch has nobody who can act on it,
+    rather than of every branch's business every day.
+    """
+    assignments = _holding(org, action=action, roles=roles, on=on).filter(user__is_active=True)
+    nearest = assignments.order_by("-organisation__path").values_list("organisation__path", flat=True).first()
+    if nearest is None:
+        return get_user_model().objects.none()
+    users = assignments.filter(organisation__path=nearest).values("user_id")
+    return get_user_model().objects.filter(pk__in=users)

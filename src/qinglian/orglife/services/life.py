@@ -29,7 +29,7 @@ from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attendee, Critique, Meeting, Problem
 from qinglian.orglife.services.meetings import attendance_editable
 from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, MeetingStatus, ProblemStatus
-from qinglian.orgs.access import can, holders, scope_q
+from qinglian.orgs.access import can, nearest_holders, scope_q
 from qinglian.orgs.models import Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
@@ -505,7 +505,7 @@ def problem_reminders(today: date) -> int:
     for problem in overdue:
         org = problem.organisation
         if org.pk not in managers:
-            managers[org.pk] = list(holders(org, action="orglife.manage", on=today))
+            managers[org.pk] = list(nearest_holders(org, action="orglife.manage", on=today))
         users = {u.pk: u for u in managers[org.pk]}
         owner_user = problem.owner.user
         if owner_user is not None and owner_user.is_active:

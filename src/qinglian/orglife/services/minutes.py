@@ -31,7 +31,7 @@ from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.services.meetings import meeting_lock_version, meeting_recount
 from qinglian.orglife.vocab import AttachmentKind, MeetingStatus, MinutesStatus, Presence
-from qinglian.orgs.access import can, has_permission, holders
+from qinglian.orgs.access import can, has_permission, nearest_holders
 from qinglian.orgs.services import Conflict
 
 __all__ = [
@@ -279,7 +279,7 @@ def minutes_submit(*, minutes: Minutes, actor, version: int | None = None) -> Mi
     minutes.status, minutes.submitted_at = MinutesStatus.SUBMITTED, timezone.now()
     _bump(minutes, ["status", "submitted_at"])
     audit_record(actor=actor, action="orglife.minutes_submit", obj=minutes, changes={"number": minutes.number})
-    approvers = [u for u in holders(meeting.organisation, action="orglife.approve") if u != actor]
+    approvers = [u for u in nearest_holders(meeting.organisation, action="orglife.approve") if u != actor]
     notification_send(
         users=approvers,
         title=_("Minutes to approve: {meeting}").format(meeting=meeting.title),

@@ -258,3 +258,14 @@ def test_a_second_grant_below_the_first_adds_no_second_scope_root(cast):
         actor=None,
     )
     assert access.scope_roots(cast.secretary) == [cast.tree.branch_a]
+
+
+def test_nearest_holders_are_the_units_own_before_those_above(cast):
+    from qinglian.orgs.access import holders, nearest_holders
+
+    tree = cast.tree
+    assert set(nearest_holders(tree.branch_a, action="member.manage")) == {cast.secretary, cast.organiser}
+    assert {cast.office, cast.secretary} <= set(holders(tree.branch_a, action="member.manage"))
+    # branch_c has nobody of its own: the committee's people above it are the nearest.
+    assert cast.office in set(nearest_holders(tree.branch_c, action="member.manage"))
+    assert cast.secretary not in set(nearest_holders(tree.branch_c, action="member.manage"))
