@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -188,10 +188,12 @@ def meeting_recount(*, meeting: Meeting) -> Meeting:
     A meeting counts only when it was held, its minutes are approved and attendance is recorded.
     Called by every service that changes attendees, attendance, minutes or status.
     """
-    members = Attendee.objects.filter(meeting=meeting, member__isnull=False)
-    invited = members.count()
-    present = members.filter(presence__in=ATTENDING).count()
-    recorded = members.exclude(presence=Presence.UNKNOWN).exists()
+    counts = Attendee.objects.filter(meeting=meeting, member__isnull=False).aggregate(
+        invited=Count("pk"),
+        present=Count("pk", filter=Q(presence__in=ATTENDING)),
+        recorded=Count("pk", filter=~Q(presence=Presence.UNKNOWN)),
+    )
+    invited, present, recorded = counts["invited"], counts["present"], counts["recorded"] > 0
     rule = kind_rule(meeting.kind, meeting.organisation, on=meeting.starts_on)
     quorum = rule.quorum_met(present, invited) if (rule is not None and recorded) else None
     approved = Minutes.objects.filter(meeting=meeting, status=MinutesStatus.APPROVED).exists()
@@ -238,7 +240,7 @@ def attendance_record(
         raise ValidationError(_("This meeting has not happened yet: attendance is recorded once it starts."))
     if not attendance_editable(meeting):
         raise ValidationError(_("The minutes are approved and locked; start a correction to change the attendance."))
-    rows = {a.pk: a for a in Attendee.objects.filter(meeting=meeting, pk__in=list(presences))}
+    rows = {a.pk: a for a in Attendee.objects.filter(meeting=meeting, pk__in=list(presences)).select_related("member")}
     strangers = [str(pk) for pk in presences if pk not in rows]
     if strangers:
         raise ValidationError(
@@ -248,7 +250,7 @@ def attendance_record(
         )
     reasons = reasons or {}
     now = timezone.now()
-    changed = {}
+    changed, dirty = {}, []
     for pk, presence in presences.items():
         if presence not in Presence.values:
             raise ValidationError(_("Unknown presence: {value}.").format(value=presence))
@@ -263,7 +265,15 @@ def attendance_record(
             row.checked_in_at, row.checkin_method = now, "recorder"
         if presence not in ATTENDING:
             row.checked_in_at, row.checkin_method = None, ""
-        row.save(update_fields=["presence", "absence_reason", "checked_in_at", "checkin_method"])
+        dirty.append(row)
+    # One UPDATE per distinct set of values (a handful), not one per row nor a CASE per field.
+    groups: dict[tuple, list[int]] = {}
+    for row in dirty:
+        groups.setdefault((row.presence, row.absence_reason, row.checked_in_at, row.checkin_method), []).append(row.pk)
+    for (presence, reason, checked_in_at, method), pks in groups.items():
+        Attendee.objects.filter(pk__in=pks).update(
+            presence=presence, absence_reason=reason, checked_in_at=checked_in_at, checkin_method=method
+        )
     meeting.status = MeetingStatus.HELD
     meeting.version += 1
     meeting.save(update_fields=["status", "version", "updated_at"])
