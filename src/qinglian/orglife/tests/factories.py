@@ -79,6 +79,17 @@ def talk_make(org, initiator, counterpart, *, days=-10, summary="谈心谈话的
     )
 
 
+def minutes_make(meeting, *, actor, summary="会议纪要。", items=(), approve_by=None):
+    """Draft minutes of `meeting` through the services; submitted and approved when `approve_by` is given."""
+    from qinglian.orglife.services.minutes import minutes_approve, minutes_save, minutes_submit
+
+    minutes = minutes_save(meeting=meeting, summary=summary, items=list(items), actor=actor)
+    if approve_by is not None:
+        minutes = minutes_submit(minutes=minutes, actor=actor)
+        minutes = minutes_approve(minutes=minutes, actor=approve_by)
+    return minutes
+
+
 def appraisal_people(cast):
     """Branch_a's people for an appraisal: 张伟 (login "member") and 李娜 (login "member2", in group_a), the
     probationary member 陈静 and 周强 (no login). Returns the cast, with a3 and a4 added to its members."""
@@ -121,14 +132,3 @@ def appraisal_round_at(org, step: str, *, year=None, grade: str = "合格", acto
             round.refresh_from_db()
         round = services.appraisal_transition(round=round, to_status=to_status, version=round.version, actor=actor)
     return round
-
-
-def minutes_make(meeting, *, actor, summary="会议纪要。", items=(), approve_by=None):
-    """Draft minutes of `meeting` through the services; submitted and approved when `approve_by` is given."""
-    from qinglian.orglife.services.minutes import minutes_approve, minutes_save, minutes_submit
-
-    minutes = minutes_save(meeting=meeting, summary=summary, items=list(items), actor=actor)
-    if approve_by is not None:
-        minutes = minutes_submit(minutes=minutes, actor=actor)
-        minutes = minutes_approve(minutes=minutes, actor=approve_by)
-    return minutes
