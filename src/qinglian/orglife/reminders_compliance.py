@@ -85,11 +85,13 @@ def _managed_tops(user) -> list[Organisation]:
 
 
 def compliance_todos(user) -> list[TodoItem]:
-    """Periods due soon, and this year's missed ones, in the units the user manages (at most TODO_LIMIT)."""
+    """Periods due soon, and this year's missed ones, in the units the user is nearest to managing (at most
+    TODO_LIMIT)."""
     if not access.has_permission(user, MANAGE):
         return []
     today = timezone.localdate()
-    units = Organisation.objects.visible_to(user, MANAGE).active()
+    # Like the reminders: a unit's own managers are asked, the committee above only where there are none.
+    units = Organisation.objects.filter(access.nearest_q(user, MANAGE, model=Organisation)).active()
     soon: list[tuple[Organisation, Period]] = []
     missed: list[tuple[Organisation, Period]] = []
     for top in _managed_tops(user):

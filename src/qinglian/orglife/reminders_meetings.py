@@ -3,7 +3,7 @@
 - The day before a meeting, each invitee with a login is reminded (once per meeting and person);
   those whose leave is approved are not.
 - To-dos: a member's invitations awaiting their reply; leave requests awaiting a decision, for
-  those who hold orglife.approve at the meeting's unit.
+  the nearest holders of orglife.approve at the meeting's unit (`access.nearest_q`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attendee, Meeting
 from qinglian.orglife.services.meetings import notice_text
 from qinglian.orglife.vocab import LeaveStatus, MeetingStatus, Rsvp
-from qinglian.orgs.access import has_permission
+from qinglian.orgs.access import has_permission, nearest_q
 
 REMINDER_KIND = "orglife.meeting_reminder"
 TODO_LIMIT = 20
@@ -83,7 +83,10 @@ def leave_todos(user) -> list[TodoItem]:
     """Leave requests waiting for a decision at the units where the user approves leave."""
     if not has_permission(user, "orglife.approve"):
         return []
-    meetings = Meeting.objects.visible_to(user, "orglife.approve").exclude(status=MeetingStatus.CANCELLED)
+    # Those nearest to the meeting's unit decide: the committee office above is not asked about every branch.
+    meetings = Meeting.objects.filter(nearest_q(user, "orglife.approve", model=Meeting)).exclude(
+        status=MeetingStatus.CANCELLED
+    )
     rows = (
         Attendee.objects.filter(leave_status=LeaveStatus.REQUESTED, meeting__in=meetings.values("pk"))
         .select_related("meeting", "member")

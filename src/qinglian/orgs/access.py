@@ -171,8 +171,9 @@ def grants(user) -> list[Grant]:
 
 def forget(user) -> None:
     """Drop the cached grants after the user's assignments change."""
-    if hasattr(user, "_qinglian_grants"):
-        del user._qinglian_grants
+    for attr in ("_qinglian_grants", "_qinglian_nearest"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def is_privileged(user) -> bool:
@@ -280,3 +281,54 @@ def nearest_holders(org: Organisation, *, action: str | None = None, roles: tupl
         return get_user_model().objects.none()
     users = assignments.filter(organisation__path=nearest).values("user_id")
     return get_user_model().objects.filter(pk__in=users)
+
+
+def nearest_q(user, action: str, *, model) -> Q:
+    """A filter matching the rows of `model` at units where the user is among `nearest_holders(unit, action)`.
+
+    For to-do lists, which answer "what must I act on" as notices do: a subtree grant covers its units
+    except those where someone's role lower down (held by anyone, the user included) is nearer.
+    One query for the roles below the user's subtree grants, kept on the user object.
+    """
+    cache = getattr(user, "_qinglian_nearest", None)
+    if cache is None:
+        cache = {}
+        if getattr(user, "is_authenticated", False):
+            user._qinglian_nearest = cache
+    key = (action, model)
+    if key in cache:
+        return cache[key]
+    is_org = model is Organisation
+    prefix = "" if is_org else f"{getattr(model, 'access_org_field', 'organisation')}__"
+    mine = [g for g in grants(user) if action in g.permissions]
+    below = Q(pk__in=[])
+    for g in mine:
+        if g.subtree:
+            below |= Q(organisation__path__gt=g.path, organisation__path__lt=g.path + PATH_END)
+    roles = [r.pk for r in Role.objects.all() if action in r.permissions]
+    claims = (
+        list(
+            RoleAssignment.objects.active()
+            .filter(below, organisation__is_active=True, user__is_active=True, role__in=roles)
+            .values_list("organisation_id", "organisation__path", "include_subtree")
+            .distinct()
+        )
+        if any(g.subtree for g in mine)
+        else []
+    )
+    q = Q(pk__in=[])
+    for g in mine:
+        if not g.subtree:
+            q |= Q(pk=g.org_id) if is_org else Q(**{f"{prefix}id": g.org_id})
+            continue
+        nearer = Q(pk__in=[])
+        for org_id, path, subtree in claims:
+            if not path.startswith(g.path) or path == g.path:
+                continue
+            if subtree:
+                nearer |= Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
+            else:
+                nearer |= Q(pk=org_id) if is_org else Q(**{f"{prefix}id": org_id})
+        q |= Q(**{f"{prefix}path__gte": g.path, f"{prefix}path__lt": g.path + PATH_END}) & ~nearer
+    cache[key] = q
+    return q

@@ -31,7 +31,7 @@ from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.services.meetings import meeting_lock_version, meeting_recount
 from qinglian.orglife.vocab import AttachmentKind, MeetingStatus, MinutesStatus, Presence
-from qinglian.orgs.access import can, has_permission, nearest_holders
+from qinglian.orgs.access import can, has_permission, nearest_holders, nearest_q
 from qinglian.orgs.services import Conflict
 
 __all__ = [
@@ -534,7 +534,7 @@ def minutes_todos(user) -> list[TodoItem]:
     if has_permission(user, "orglife.approve"):
         waiting = (
             Minutes.objects.filter(status=MinutesStatus.SUBMITTED)
-            .filter(meeting__in=Meeting.objects.visible_to(user, "orglife.approve"))
+            .filter(meeting__in=Meeting.objects.filter(nearest_q(user, "orglife.approve", model=Meeting)))
             .select_related("meeting")
             .order_by("submitted_at")[:20]
         )

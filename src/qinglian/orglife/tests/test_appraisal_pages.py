@@ -204,6 +204,8 @@ def test_to_dos_lead_members_and_runners_to_their_step(people):
     assert any("acknowledge your" in t for t in titles(people.member))
     follow = [i for i in appraisal_todos(people.secretary) if "record the measures" in i.title]
     assert len(follow) == 3 and all(i.due for i in follow)
+    # The branch runs its round: the committee office above is not asked about its steps or follow-ups.
+    assert appraisal_todos(people.office) == []
 
 
 def test_the_member_page_shows_the_appraisal_history(people, client):

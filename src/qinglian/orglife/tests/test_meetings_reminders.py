@@ -11,6 +11,7 @@ from qinglian.orglife.reminders_meetings import REMINDER_KIND, leave_todos, meet
 from qinglian.orglife.services import attendance as att
 from qinglian.orglife.services import meetings as svc
 from qinglian.orglife.tests.factories import meeting_make
+from qinglian.orglife.vocab import LeaveStatus
 
 
 def test_invitees_are_reminded_the_day_before_once(cast):
@@ -59,3 +60,16 @@ def test_the_functions_are_registered():
 def test_the_home_page_lists_the_reply_to_do(cast, login):
     meeting_make(cast.tree.branch_a, days=4, title="首页待办的会")
     assert "首页待办的会" in login(cast.member).get(reverse("core:home")).content.decode()
+
+
+def test_the_committee_office_is_asked_only_where_a_unit_has_no_approver_of_its_own(cast):
+    from qinglian.orglife.services.minutes import minutes_todos
+
+    a = meeting_make(cast.tree.branch_a, days=4, title="第一支部的会")
+    c = meeting_make(cast.tree.branch_c, days=4, title="直属支部的会")
+    att.leave_request(attendee=a.attendees.get(member=cast.members["a1"]), reason="出差", actor=cast.member)
+    c.attendees.filter(member=cast.members["c1"]).update(leave_status=LeaveStatus.REQUESTED, leave_reason="出差")
+    # Branch_a's secretary decides its leave; branch_c has no secretary, so the office above does.
+    assert ["第一支部的会" in t.title for t in leave_todos(cast.secretary)] == [True]
+    assert ["直属支部的会" in t.title for t in leave_todos(cast.office)] == [True]
+    assert minutes_todos(cast.office) == []

@@ -34,7 +34,7 @@ from qinglian.orglife.forms.appraisal import (
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.vocab import APPRAISAL_STEPS, FOLLOW_UP_GRADES, AppraisalStatus, FollowUpStatus, Grade
-from qinglian.orgs.access import can, get_visible_or_404
+from qinglian.orgs.access import can, get_visible_or_404, nearest_q
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Organisation, subtree_q
 from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
@@ -618,11 +618,10 @@ def appraisal_todos(user) -> list[TodoItem]:
             )
     if not can(user, PERMISSION):
         return items
+    # The branch runs its round: the committee above is asked only where no one nearer can act.
+    nearest = AppraisalRound.objects.filter(nearest_q(user, PERMISSION, model=AppraisalRound))
     rounds = (
-        AppraisalRound.objects.visible_to(user, PERMISSION)
-        .exclude(status=S.REPORTED)
-        .select_related("organisation")
-        .order_by("year", "organisation__path")[:10]
+        nearest.exclude(status=S.REPORTED).select_related("organisation").order_by("year", "organisation__path")[:10]
     )
     for round in rounds:
         items.append(
@@ -636,7 +635,7 @@ def appraisal_todos(user) -> list[TodoItem]:
         )
     follow_ups = (
         AppraisalEntry.objects.filter(follow_up_status=FollowUpStatus.OPEN)
-        .filter(round__in=AppraisalRound.objects.visible_to(user, PERMISSION))
+        .filter(round__in=nearest)
         .select_related("member", "round")
         .order_by("follow_up_due", "pk")[:10]
     )

@@ -269,3 +269,27 @@ def test_nearest_holders_are_the_units_own_before_those_above(cast):
     # branch_c has nobody of its own: the committee's people above it are the nearest.
     assert cast.office in set(nearest_holders(tree.branch_c, action="member.manage"))
     assert cast.secretary not in set(nearest_holders(tree.branch_c, action="member.manage"))
+
+
+def test_nearest_q_leaves_out_units_with_their_own_holders(cast):
+    tree = cast.tree
+
+    def nearest(user, action="member.manage"):
+        return set(Organisation.objects.filter(access.nearest_q(user, action, model=Organisation)))
+
+    # branch_a and branch_b have secretaries of their own; the office is nearest to the rest.
+    assert nearest(cast.office) == {tree.root, tree.gb, tree.branch_c}
+    assert nearest(cast.secretary) == {tree.branch_a, tree.group_a}
+    assert nearest(cast.member) == set() and nearest(cast.outsider) == set()
+    # Someone given the role on the group alone becomes its nearest holder.
+    role_assign(
+        user=cast.secretary_b,
+        role=Role.objects.get(code="org_commissioner"),
+        organisation=tree.group_a,
+        include_subtree=False,
+        actor=None,
+    )
+    access.forget(cast.secretary)
+    assert nearest(cast.secretary) == {tree.branch_a}
+    access.forget(cast.secretary_b)
+    assert tree.group_a in nearest(cast.secretary_b)
