@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from qinglian.core.audit import audit_record
-from qinglian.orglife.compliance import frequency_tighten
 from qinglian.orglife.models import AppraisalEntry, Attendee, Meeting
 from qinglian.orglife.services.appraisal import (
     appraisal_open,
@@ -32,6 +31,7 @@ from qinglian.orglife.services.appraisal import (
     self_assessment_submit,
 )
 from qinglian.orglife.services.attendance import attendee_rsvp, leave_request
+from qinglian.orglife.services.frequency import frequency_tighten
 from qinglian.orglife.services.life import critique_add, problem_add, problem_done
 from qinglian.orglife.services.meetings import attendance_record, meeting_notify, meeting_schedule
 from qinglian.orglife.services.minutes import minutes_approve, minutes_save, minutes_submit

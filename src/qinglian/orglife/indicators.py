@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from qinglian.core.registry import registry
-from qinglian.orglife.compliance import Cell, compliance_table
+from qinglian.orglife.compliance.table import Cell, compliance_table
 from qinglian.orgs.models import Organisation
 
 

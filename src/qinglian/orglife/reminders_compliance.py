@@ -18,7 +18,7 @@ from django.utils.translation import ngettext, override
 
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
-from qinglian.orglife.compliance import Period, Status, compliance_table
+from qinglian.orglife.compliance.table import Period, Status, compliance_table
 from qinglian.orglife.vocab import MeetingKind
 from qinglian.orgs import access
 from qinglian.orgs.models import Organisation

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from qinglian.core.lib.dates import add_months
 from qinglian.core.rules import RuleMissing, rule_get
 from qinglian.orglife.vocab import MeetingKind
 
+FREQUENCY = "orglife.frequency."  # + the kind of meeting: the key of its frequency rule
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
@@ -65,7 +69,7 @@ class KindRule:
 def kind_rule(kind: str, org, *, on: date) -> KindRule | None:
     """The rule for `kind` in force for `org` on `on`, or None when no version is in force."""
     try:
-        rule = rule_get(f"orglife.frequency.{kind}", org_path=org.path, on=on)
+        rule = rule_get(FREQUENCY + kind, org_path=org.path, on=on)
     except RuleMissing:
         return None
     return kind_rule_of(kind, rule)
@@ -97,3 +101,22 @@ def kind_rules(org, *, on: date) -> list[KindRule]:
         if rule is not None and rule.applies_to(org):
             out.append(rule)
     return out
+
+
+def rule_text(rule: KindRule) -> str:
+    """The rule in a sentence: how often, the quorum, the fixed day."""
+    often = {
+        "month": ngettext("Once a month", "{n} times a month", rule.times),
+        "quarter": ngettext("Once a quarter", "{n} times a quarter", rule.times),
+        "year": ngettext("Once a year", "{n} times a year", rule.times),
+    }[rule.per].format(n=rule.times)
+    whom = _("the committee members") if rule.attendees == "committee" else _("the members")
+    share = f"{rule.quorum.numerator}/{rule.quorum.denominator}"
+    if rule.strict:
+        quorum = _("more than {share} of {whom} present").format(share=share, whom=whom)
+    else:
+        quorum = _("at least {share} of {whom} present").format(share=share, whom=whom)
+    parts = [often, quorum]
+    if rule.day:
+        parts.append(_("on day {day} of each month").format(day=rule.day))
+    return _("; ").join(parts)

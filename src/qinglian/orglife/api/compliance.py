@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from qinglian.orglife.compliance import Cell, KindPlan, Period, Row, compliance_table, rule_text, unit_plan
+from qinglian.orglife.compliance.plan import KindPlan, unit_plan
+from qinglian.orglife.compliance.table import Cell, Period, Row, compliance_table
 from qinglian.orglife.models import Meeting
+from qinglian.orglife.rules import rule_text
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.models import Organisation
 

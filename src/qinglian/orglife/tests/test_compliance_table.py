@@ -11,15 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qinglian.core.rules import rule_get, rule_revise
-from qinglian.orglife.compliance import (
-    Light,
-    Status,
-    compliance_table,
-    frequency_tighten,
-    schedule_day,
-    unit_plan,
-)
+from qinglian.orglife.compliance.plan import schedule_day, unit_plan
+from qinglian.orglife.compliance.table import Light, Status, compliance_table
 from qinglian.orglife.models import Meeting
+from qinglian.orglife.services.frequency import frequency_tighten
 from qinglian.orglife.tests.factories import at, attend_all, meeting_counted, meeting_make
 from qinglian.orglife.vocab import MeetingKind
 from qinglian.orgs.models import Organisation
@@ -298,7 +293,7 @@ def test_a_looser_rule_cannot_be_made_for_a_subtree(cast):
 
 
 def test_a_large_subtree_lists_its_upper_levels_and_still_counts_everything(cast, monkeypatch):
-    from qinglian.orglife import compliance
+    from qinglian.orglife.compliance import table as compliance
 
     tree = cast.tree
     monkeypatch.setattr(compliance, "MAX_LISTED", 3)

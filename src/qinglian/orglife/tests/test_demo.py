@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from qinglian.core.audit import audit_verify
 from qinglian.orglife import demo as orglife_demo
-from qinglian.orglife.compliance import compliance_table
+from qinglian.orglife.compliance.table import compliance_table
 from qinglian.orglife.coverage import talk_coverage
 from qinglian.orglife.models import AppraisalRound, Attendee, Critique, Meeting, Problem, Talk
 from qinglian.orglife.vocab import AppraisalStatus, Grade, LeaveStatus, MeetingStatus

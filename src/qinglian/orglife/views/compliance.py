@@ -15,22 +15,12 @@ from django.utils.translation import gettext as _
 from qinglian.core.audit import audit_record
 from qinglian.core.lib.dates import add_months
 from qinglian.core.views import permission_required
-from qinglian.orglife.compliance import (
-    FREQUENCY,
-    LIGHT_LABELS,
-    OPEN_LABEL,
-    Light,
-    RuleBook,
-    compliance_table,
-    frequency_floor,
-    frequency_tighten,
-    rule_text,
-    schedule_day,
-    unit_plan,
-)
+from qinglian.orglife.compliance.plan import schedule_day, unit_plan
+from qinglian.orglife.compliance.table import LIGHT_LABELS, OPEN_LABEL, Light, RuleBook, compliance_table
 from qinglian.orglife.forms.compliance import FrequencyTightenForm
 from qinglian.orglife.models import Meeting
-from qinglian.orglife.rules import kind_rule, kind_rule_of
+from qinglian.orglife.rules import FREQUENCY, kind_rule, kind_rule_of, rule_text
+from qinglian.orglife.services.frequency import frequency_floor, frequency_tighten
 from qinglian.orglife.vocab import MeetingKind
 from qinglian.orgs.access import can, get_visible_or_404, has_permission
 from qinglian.orgs.middleware import scope_or_404

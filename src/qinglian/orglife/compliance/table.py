@@ -1,39 +1,6 @@
-"""Compliance with the frequency rules: what each unit owes in a year, what it held, and the traffic light.
+"""The compliance computation: the rules of a year, each unit's periods and cells, and the table of a scope.
 
-Definitions (the page, the API, the reminders and the indicators all read them from here):
-
-- **Which rule.** The rules are `orglife.frequency.<kind>` (rules as data, see `rules.py`); a unit gets
-  the most specific version in force (a version made for an ancestor's subtree beats the system one).
-  The version in force on the first day of a month governs that month, so a version that starts on
-  the 15th takes effect from the next month.
-- **Periods.** A rule's periods are calendar months, quarters or the year. The months of one period
-  governed by one version form that version's period. When a version with another period length takes
-  over inside a period (lectures tightened from yearly to quarterly from April), the cut period is
-  owed only if at least half of its months were governed by it: January-March under "once a year" is
-  not owed, April-June onwards are owed quarter by quarter.
-- **Which units owe.** A unit owes the kinds whose rule names its kind (`org_kinds`). It owes a month
-  when it existed on the month's first day and was not dissolved before its last day; it owes a
-  period when it owes at least half of the period's months (a branch founded on 10 May owes the
-  year's life meeting and the monthly meetings from June, not the second quarter's general meeting).
-- **Required** is `times` for every owed period that has started by the day asked (`on`, by default
-  today): for a past year every owed period, for the current year the periods up to the open ones.
-- **Held** is the number of counted meetings (`Meeting.counted`: held, approved minutes, attendance —
-  kept by the services) credited to the periods, at most `times` per period, so that three meetings
-  in one month do not make up for a month without any. `counted` is the uncapped number.
-  **Quorum met** is the credited number of counted meetings whose stored `quorum_met` is not false.
-- **Status of a period:** met (enough counted meetings with quorum); quorum_short (enough counted
-  meetings, but not enough with quorum); missed (ended without enough counted meetings); due_soon
-  (open, not yet enough, within `orglife.reminder_days` of its due day or past it); due (open, not yet
-  enough); upcoming (not started). The due day is the period's last day, or for a monthly rule with a
-  fixed `day` (the thematic Party day) that day of the month.
-- **Traffic light of a cell:** red when any period was missed; amber when any is quorum_short or due
-  soon; green otherwise; none when the unit owes nothing of that kind so far.
-- **Roll-up:** a unit's subtree total sums required, held, quorum met and counted over the unit and
-  every unit below it that the reader may see, with the worst light.
-
-Cost: one query for the units (the caller's), one for the rule versions of the year, one grouped
-count of counted meetings per (unit, kind, month); rules are resolved once per distinct set of
-subtree versions that apply, not per unit.
+The definitions are in the package's docstring (`qinglian.orglife.compliance`).
 """
 
 from __future__ import annotations
@@ -42,23 +9,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from fractions import Fraction
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from qinglian.core.models import Rule
-from qinglian.core.rules import RuleMissing, rule_get, rule_revise
 from qinglian.orglife.models import Meeting
-from qinglian.orglife.rules import PERIOD_MONTHS, KindRule, kind_rule_of
+from qinglian.orglife.rules import FREQUENCY, PERIOD_MONTHS, KindRule, kind_rule_of
 from qinglian.orglife.vocab import MeetingKind
 from qinglian.orgs.models import STEP, Organisation
 
-FREQUENCY = "orglife.frequency."
 REMINDER_DAYS = "orglife.reminder_days"
 # Units whose rows are followed by a subtotal row of their subtree.
 ROLL_UP_KINDS = (Organisation.Kind.COMMITTEE, Organisation.Kind.GENERAL_BRANCH)
@@ -630,207 +592,3 @@ def _display_rows(units, own, subtree, scope, levels) -> list[Row]:
 
 def _has_below(unit, units) -> bool:
     return any(u.path.startswith(unit.path) and u.pk != unit.pk for u in units)
-
-
-# ---------------------------------------------------------------------------------------------
-# The year plan of one unit
-
-
-@dataclass
-class KindPlan:
-    kind: str
-    cell: Cell
-    rule: KindRule
-    row: Rule  # the version governing the latest period
-    tightened_by: Organisation | None  # the unit whose subtree the version was made for
-
-    @property
-    def label(self) -> str:
-        return str(MeetingKind(self.kind).label)
-
-    @property
-    def text(self) -> str:
-        return rule_text(self.rule)
-
-    @property
-    def versions(self) -> list[Rule]:
-        seen, out = set(), []
-        for period in self.cell.periods:
-            if period.row.pk not in seen:
-                seen.add(period.row.pk)
-                out.append(period.row)
-        return out
-
-
-@dataclass
-class Plan:
-    org: Organisation
-    year: int
-    on: date
-    kinds: list[KindPlan]
-    reminder_days: int
-
-    @property
-    def light(self) -> str:
-        return worst(*(k.cell.light for k in self.kinds))
-
-
-def unit_plan(*, org: Organisation, year: int, on: date | None = None, meetings=None) -> Plan:
-    """The year of `org`: per kind, every owed period with its due day, its meetings and status.
-
-    `meetings` are the unit's meetings of the year the reader may see (not cancelled), listed in
-    their periods; counted ones make up the counts.
-    """
-    on = on or timezone.localdate()
-    book = RuleBook(year)
-    first, after = year_bounds(year)
-    listed = list(
-        (meetings if meetings is not None else Meeting.objects.filter(organisation=org))
-        .filter(organisation=org)
-        .between(first, after)
-        .not_cancelled()
-        .order_by("starts_at", "pk")
-    )
-    by_kind: dict[str, tuple[list[int], list[int]]] = {}
-    for m in listed:
-        if m.counted:
-            held, ok = by_kind.setdefault(m.kind, ([0] * 13, [0] * 13))
-            held[m.starts_on.month] += 1
-            ok[m.starts_on.month] += m.quorum_met is not False
-    counts = {(org.pk, kind): (tuple(held), tuple(ok)) for kind, (held, ok) in by_kind.items()}
-    cells = unit_cells(org, book, counts, on=on)
-    override_paths = {p.row.org_path for c in cells.values() for p in c.periods if p.row.org_path}
-    owners = {o.path: o for o in Organisation.objects.filter(path__in=override_paths)} if override_paths else {}
-    kinds = []
-    for kind in MeetingKind.values:
-        cell = cells.get(kind)
-        if cell is None:
-            continue
-        for period in cell.periods:
-            period.meetings = [m for m in listed if m.kind == kind and period.start <= m.starts_on < period.end]
-        latest = cell.periods[-1]
-        kinds.append(KindPlan(kind, cell, latest.rule, latest.row, owners.get(latest.row.org_path)))
-    return Plan(org, year, on, kinds, book.reminder_days(org, on))
-
-
-def rule_text(rule: KindRule) -> str:
-    """The rule in a sentence: how often, the quorum, the fixed day."""
-    often = {
-        "month": ngettext("Once a month", "{n} times a month", rule.times),
-        "quarter": ngettext("Once a quarter", "{n} times a quarter", rule.times),
-        "year": ngettext("Once a year", "{n} times a year", rule.times),
-    }[rule.per].format(n=rule.times)
-    whom = _("the committee members") if rule.attendees == "committee" else _("the members")
-    share = f"{rule.quorum.numerator}/{rule.quorum.denominator}"
-    if rule.strict:
-        quorum = _("more than {share} of {whom} present").format(share=share, whom=whom)
-    else:
-        quorum = _("at least {share} of {whom} present").format(share=share, whom=whom)
-    parts = [often, quorum]
-    if rule.day:
-        parts.append(_("on day {day} of each month").format(day=rule.day))
-    return _("; ").join(parts)
-
-
-def schedule_day(period: Period, on: date) -> date:
-    """The day a new meeting for the period is proposed on: the fixed day, else the first day still ahead."""
-    if period.rule.day and period.rule.per == "month" and period.due >= on:
-        return period.due
-    return max(period.start, on + timedelta(days=1)) if on < period.last_day else period.last_day
-
-
-# ---------------------------------------------------------------------------------------------
-# A unit tightening a frequency rule for its subtree
-
-
-def frequency_floor(kind: str, org: Organisation, *, on: date) -> Rule | None:
-    """The version a unit may only tighten: the one in force for its parent (the system one at the top)."""
-    parent_path = org.path[:-STEP] if len(org.path) > STEP else ""
-    try:
-        return rule_get(FREQUENCY + kind, org_path=parent_path, on=on)
-    except RuleMissing:
-        return None
-
-
-@transaction.atomic
-def frequency_tighten(
-    *,
-    org: Organisation,
-    kind: str,
-    per: str,
-    times: int,
-    quorum: tuple[int, int],
-    strict: bool,
-    day: int | None,
-    effective_from: date,
-    source: str,
-    reason: str,
-    actor,
-) -> Rule:
-    """Add a version of `kind`'s frequency rule for `org`'s subtree from `effective_from`.
-
-    Only a tightening is accepted: periods no longer than the floor's (the rule in force for the
-    parent), at least as many meetings a year, a quorum at least as high, the same fixed day if the
-    floor sets one. Whom it applies to and who attends stay the floor's.
-    """
-    if kind not in MeetingKind.values:
-        raise ValidationError(_("Unknown kind of meeting: {kind}.").format(kind=kind))
-    floor = frequency_floor(kind, org, on=effective_from)
-    if floor is None:
-        raise ValidationError(_("No rule for this kind of meeting is in force on that day."))
-    base = kind_rule_of(kind, floor)
-    errors = []
-    if per not in PERIOD_MONTHS:
-        errors.append(_("Choose a month, a quarter or a year."))
-    elif PERIOD_MONTHS[per] > PERIOD_MONTHS[base.per]:
-        errors.append(
-            _("The period cannot be longer than the rule above (every {per}).").format(per=PER_LABELS[base.per])
-        )
-    elif times * 12 // PERIOD_MONTHS[per] < base.times * 12 // PERIOD_MONTHS[base.per]:
-        errors.append(
-            _("At least {n} meetings a year are required by the rule above.").format(
-                n=base.times * 12 // PERIOD_MONTHS[base.per]
-            )
-        )
-    if not 1 <= times <= 31:
-        errors.append(_("Give between 1 and 31 meetings per period."))
-    num, den = quorum
-    if den <= 0 or not 0 < num <= den:
-        errors.append(_("The quorum must be a fraction between 0 and 1."))
-    elif Fraction(num, den) < base.quorum or (Fraction(num, den) == base.quorum and base.strict and not strict):
-        errors.append(_("The quorum cannot be lower than the rule above."))
-    if day is not None and not 1 <= day <= 28:
-        errors.append(_("The fixed day must be between the 1st and the 28th."))
-    if base.day and day != base.day:
-        errors.append(_("The rule above fixes the day on the {day}th; keep it.").format(day=base.day))
-    if day is not None and per != "month":
-        errors.append(_("A fixed day is only for a monthly rule."))
-    if not source.strip():
-        errors.append(_("Quote the unit's own document that sets the stricter rule."))
-    if errors:
-        raise ValidationError(errors)
-    value = {
-        **floor.value,
-        "per": per,
-        "times": times,
-        "quorum": [num, den],
-        "strict": strict,
-    }
-    if day is not None or "day" in floor.value:
-        value["day"] = day
-    return rule_revise(
-        rule=floor,
-        value=value,
-        effective_from=effective_from,
-        source=source.strip(),
-        actor=actor,
-        reason=reason,
-        org_path=org.path,
-    )
-
-
-PER_LABELS = {
-    "month": gettext_lazy("month"),
-    "quarter": gettext_lazy("quarter"),
-    "year": gettext_lazy("year"),
-}
