@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from qinglian.orglife import appraisal_reads as reads
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter, Meeting
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.vocab import Grade
@@ -93,7 +94,7 @@ class RoundDetailOut(RoundOut):
 
     @staticmethod
     def resolve_next_status(obj) -> str | None:
-        return services.next_step(obj)
+        return reads.next_step(obj)
 
     @staticmethod
     def resolve_entries(obj) -> list[dict]:
@@ -183,7 +184,7 @@ class VotedOut(Schema):
 
 
 def _rounds(request, action=VIEW):
-    return services.with_counts(AppraisalRound.objects.visible_to(request.user, action).select_related("organisation"))
+    return reads.with_counts(AppraisalRound.objects.visible_to(request.user, action).select_related("organisation"))
 
 
 def _round(request, round_id: int, action=VIEW) -> AppraisalRound:
@@ -208,7 +209,7 @@ def _entry_out(entry: AppraisalEntry, round: AppraisalRound, *, may_run: bool, o
     if may_run or own:
         data["self_assessment"] = entry.self_assessment
     if may_run:
-        data["peer"] = entry.peer if services.tallies_open(round) else None
+        data["peer"] = entry.peer if reads.tallies_open(round) else None
         data["masses"] = entry.masses
         data["proposed_grade"] = entry.proposed_grade
     if may_run or settled or (own and entry.told_at):
@@ -228,7 +229,7 @@ def _detail(request, round_id: int) -> AppraisalRound:
     round = _round(request, round_id)
     may_run = can(request.user, PERMISSION, round)
     round.excellent_cap, round.graded_members, _num, _den = services.excellent_cap(round)
-    round.entries_out = [_entry_out(entry, round, may_run=may_run) for entry in services.round_entries(round)]
+    round.entries_out = [_entry_out(entry, round, may_run=may_run) for entry in reads.round_entries(round)]
     return round
 
 
@@ -286,7 +287,7 @@ def results(request, year: int | None = None, org_id: int | None = None):
         org_id = scope.pk
     parent = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
     year = year or timezone.localdate().year
-    rows = services.results_table(request.user, parent, year)
+    rows = reads.results_table(request.user, parent, year)
     return {
         "organisation_id": parent.pk,
         "organisation_name": parent.name,
@@ -298,7 +299,7 @@ def results(request, year: int | None = None, org_id: int | None = None):
                 "organisation_name": row["org"].name if row.get("org") else "",
                 "total_row": bool(row.get("is_total")),
                 "rounds": row["rounds"],
-                "counts": {key: row[key] for key in services.RESULT_KEYS},
+                "counts": {key: row[key] for key in reads.RESULT_KEYS},
             }
             for row in rows
         ],
@@ -401,7 +402,7 @@ def _entry(request, entry_id: int) -> AppraisalEntry:
 
 def _entry_detail(entry: AppraisalEntry) -> dict:
     round = AppraisalRound.objects.select_related("organisation").get(pk=entry.round_id)
-    found = next(e for e in services.round_entries(round) if e.pk == entry.pk)
+    found = next(e for e in reads.round_entries(round) if e.pk == entry.pk)
     return _entry_out(found, round, may_run=True)
 
 

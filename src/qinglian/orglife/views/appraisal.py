@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from qinglian.core.audit import audit_record
 from qinglian.core.registry import MemberSection, TodoItem
 from qinglian.core.views import permission_required
+from qinglian.orglife import appraisal_reads as reads
 from qinglian.orglife.forms.appraisal import (
     BallotForm,
     DecideForm,
@@ -101,7 +102,7 @@ def _list(request, form=None, status=200):
     step = request.GET.get("step") if request.GET.get("step") in S.values else ""
     if step:
         rounds = rounds.filter(status=step)
-    rounds = services.with_counts(rounds.select_related("organisation"))
+    rounds = reads.with_counts(rounds.select_related("organisation"))
     page = Paginator(rounds.order_by("-year", "organisation__path"), 30).get_page(request.GET.get("page"))
     units = _units(request, root) if can(request.user, PERMISSION) else []
     if form is None and units:
@@ -170,7 +171,7 @@ def _forms(round, entries, posted=None) -> dict:
     """The action forms of the round's current step, unbound (with what is saved) unless `posted` has one."""
     posted = posted or {}
     version = {"version": round.version}
-    forms = {"step": StepForm(initial={**version, "to_status": services.next_step(round) or ""})}
+    forms = {"step": StepForm(initial={**version, "to_status": reads.next_step(round) or ""})}
     if round.status == S.PEER:
         initial = {**version}
         for entry in entries:
@@ -187,7 +188,7 @@ def _forms(round, entries, posted=None) -> dict:
             "decided_on": round.decided_on,
             **{GradesForm.name_for(e): e.final_grade or e.proposed_grade for e in entries if not e.probationary},
         }
-        meetings = services.general_meetings(round.organisation)
+        meetings = reads.general_meetings(round.organisation)
         forms["decide"] = DecideForm(initial=initial, entries=entries, meetings=meetings, blank_label=_("Not decided"))
     elif round.status == S.NOTIFIED:
         forms["tell"] = VersionForm(initial=version)
@@ -197,8 +198,8 @@ def _forms(round, entries, posted=None) -> dict:
 
 def _detail(request, round, posted=None, status=200, follow_up=None):
     user = request.user
-    entries = services.round_entries(round)
-    progress = services.round_progress(round, entries)
+    entries = reads.round_entries(round)
+    progress = reads.round_progress(round, entries)
     may_run = can(user, PERMISSION, round)
     mine = next((e for e in entries if e.member.user_id == user.pk), None)
     voted = mine is not None and AppraisalVoter.objects.filter(round=round, member_id=mine.member_id).exists()
@@ -236,14 +237,14 @@ def _detail(request, round, posted=None, status=200, follow_up=None):
     working = at[S.SELF] <= index <= at[S.DECISION]
     cols = {
         "self": index <= at[S.PROPOSAL],
-        "peer": may_run and services.tallies_open(round) and working,
+        "peer": may_run and reads.tallies_open(round) and working,
         "masses": may_run and at[S.PEER] <= index <= at[S.DECISION],
         "proposed": may_run and at[S.PROPOSAL] <= index <= at[S.DECISION],
         "final": (may_run and index >= at[S.DECISION]) or round.status in services.SETTLED,
         "told": index >= at[S.NOTIFIED],
         "follow": may_run and index >= at[S.NOTIFIED],
     }
-    nxt = services.next_step(round)
+    nxt = reads.next_step(round)
     context = {
         "cols": cols,
         "grade_choices": Grade.choices,
@@ -307,7 +308,7 @@ def appraisal_advance(request, pk):
 
 
 def _entries_form(request, round, form_class, **extra):
-    return form_class(request.POST, entries=services.round_entries(round), **extra)
+    return form_class(request.POST, entries=reads.round_entries(round), **extra)
 
 
 @permission_required(PERMISSION)
@@ -346,7 +347,7 @@ def appraisal_propose(request, pk):
 @require_POST
 def appraisal_decide(request, pk):
     round = _round(request, pk, PERMISSION)
-    meetings = services.general_meetings(round.organisation)
+    meetings = reads.general_meetings(round.organisation)
     form = _entries_form(request, round, DecideForm, meetings=meetings, blank_label=_("Not decided"))
 
     def call(round, form):
@@ -484,7 +485,7 @@ def appraisal_self(request, pk):
 def appraisal_vote(request, pk):
     entry = _own_entry(request, pk)
     round = entry.round
-    entries = services.round_entries(round) if round.status == S.PEER else []
+    entries = reads.round_entries(round) if round.status == S.PEER else []
     voted = AppraisalVoter.objects.filter(round=round, member_id=entry.member_id).first()
     form = None
     status = 200
@@ -545,7 +546,7 @@ def appraisal_results(request):
         reverse=True,
     )
     year = _year(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
-    rows = services.results_table(request.user, parent, year)
+    rows = reads.results_table(request.user, parent, year)
     columns = _result_columns()
     if request.GET.get("format") == "xlsx":
         audit_record(actor=request.user, action="orglife.appraisal_results_export", obj=parent, changes={"year": year})
