@@ -1,18 +1,27 @@
 """Reading democratic appraisal: a round's entries with their tallies and progress, the list's counts, the
-general meetings that may decide, and the results by unit and grade (the writes are in `services.appraisal`).
+general meetings that may decide, the results by unit and grade, and the to-dos (the writes are in
+`services.appraisal`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalTally, AppraisalVoter, Meeting
-from qinglian.orglife.services.appraisal import ALLOWED, S
-from qinglian.orglife.vocab import Grade, MeetingKind, VoteSource
+from qinglian.orglife.services.appraisal import ALLOWED, PERMISSION, S
+from qinglian.orglife.vocab import FollowUpStatus, Grade, MeetingKind, VoteSource
+from qinglian.orgs.access import can, nearest_q
 from qinglian.orgs.models import STEP, Organisation, subtree_q
+
+ACKNOWLEDGE_DAYS = 60  # a result not acknowledged stays on the member's to-do list this long
 
 
 @dataclass
@@ -149,3 +158,82 @@ def general_meetings(org: Organisation):
         .not_cancelled()
         .order_by("-starts_at", "-pk")
     )
+
+
+def appraisal_todos(user) -> list[TodoItem]:
+    """A member's self-assessment, ballot and result to acknowledge; a runner's rounds waiting and follow-ups due."""
+    items = []
+    today = timezone.localdate()
+    kind = _("Democratic appraisal")
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    if member is not None:
+        mine = AppraisalEntry.objects.filter(member=member).select_related("round__organisation")
+        for entry in mine.filter(round__status=S.SELF, self_submitted_at__isnull=True)[:5]:
+            items.append(
+                TodoItem(
+                    _("Write your self-assessment for the {year} appraisal").format(year=entry.round.year),
+                    reverse("orglife:appraisal_self", args=[entry.round_id]),
+                    kind=kind,
+                )
+            )
+        voted = AppraisalVoter.objects.filter(member=member).values("round_id")
+        for entry in mine.filter(round__status=S.PEER).exclude(round_id__in=voted)[:5]:
+            items.append(
+                TodoItem(
+                    _("Cast your peer ballot in the {year} appraisal").format(year=entry.round.year),
+                    reverse("orglife:appraisal_vote", args=[entry.round_id]),
+                    kind=kind,
+                )
+            )
+        recent = timezone.now() - timedelta(days=ACKNOWLEDGE_DAYS)
+        for entry in mine.filter(told_at__gte=recent, acknowledged_at__isnull=True)[:5]:
+            items.append(
+                TodoItem(
+                    _("Read and acknowledge your {year} appraisal result").format(year=entry.round.year),
+                    reverse("orglife:appraisal_self", args=[entry.round_id]),
+                    kind=kind,
+                )
+            )
+    if not can(user, PERMISSION):
+        return items
+    # The branch runs its round: the committee above is asked only where no one nearer can act.
+    nearest = AppraisalRound.objects.filter(nearest_q(user, PERMISSION, model=AppraisalRound))
+    rounds = (
+        nearest.exclude(status=S.REPORTED).select_related("organisation").order_by("year", "organisation__path")[:10]
+    )
+    for round in rounds:
+        items.append(
+            TodoItem(
+                _("{org}: {year} appraisal at “{step}”").format(
+                    org=round.organisation.display_name, year=round.year, step=round.get_status_display()
+                ),
+                reverse("orglife:appraisal_detail", args=[round.pk]),
+                kind=kind,
+            )
+        )
+    follow_ups = (
+        AppraisalEntry.objects.filter(follow_up_status=FollowUpStatus.OPEN)
+        .filter(round__in=nearest)
+        .select_related("member", "round")
+        .order_by("follow_up_due", "pk")[:10]
+    )
+    for entry in follow_ups:
+        due = entry.follow_up_due
+        if entry.follow_up_measure:
+            title = _("Follow-up of {name} ({grade}, {year}): complete it").format(
+                name=entry.member.name, grade=entry.final_grade, year=entry.round.year
+            )
+        else:
+            title = _("Follow-up of {name} ({grade}, {year}): record the measures").format(
+                name=entry.member.name, grade=entry.final_grade, year=entry.round.year
+            )
+        items.append(
+            TodoItem(
+                title,
+                reverse("orglife:appraisal_detail", args=[entry.round_id]) + f"#entry-{entry.pk}",
+                due=due,
+                kind=kind,
+                overdue=due is not None and due < today,
+            )
+        )
+    return items

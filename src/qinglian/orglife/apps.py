@@ -10,9 +10,10 @@ class OrglifeConfig(AppConfig):
     def ready(self):
         from qinglian.core.registry import NavItem, registry
         from qinglian.orglife import demo, indicators, permissions, reminders_compliance, reminders_meetings
+        from qinglian.orglife.appraisal_reads import appraisal_todos
         from qinglian.orglife.services.life import problem_reminders, problem_todos
         from qinglian.orglife.services.minutes import minutes_todos
-        from qinglian.orglife.views.appraisal import appraisal_member_section, appraisal_todos
+        from qinglian.orglife.views.appraisal import appraisal_member_section
 
         permissions.register()
         section = _("Organisational life")

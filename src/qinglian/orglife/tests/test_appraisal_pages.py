@@ -12,10 +12,11 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from qinglian.core.tests.web import count_queries
+from qinglian.orglife.appraisal_reads import appraisal_todos
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.tests.factories import appraisal_people, appraisal_round_at
-from qinglian.orglife.views.appraisal import appraisal_member_section, appraisal_todos
+from qinglian.orglife.views.appraisal import appraisal_member_section
 
 YEAR = timezone.localdate().year
 

@@ -3,8 +3,6 @@ ballot, and the results by unit and grade."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qinglian.core.audit import audit_record
-from qinglian.core.registry import MemberSection, TodoItem
+from qinglian.core.registry import MemberSection
 from qinglian.core.views import permission_required
 from qinglian.orglife import appraisal_reads as reads
 from qinglian.orglife.forms.appraisal import (
@@ -35,7 +33,7 @@ from qinglian.orglife.forms.appraisal import (
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.vocab import APPRAISAL_STEPS, FOLLOW_UP_GRADES, AppraisalStatus, FollowUpStatus, Grade
-from qinglian.orgs.access import can, get_visible_or_404, nearest_q
+from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Organisation, subtree_q
 from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
@@ -43,7 +41,6 @@ from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 VIEW = "orglife.view"
 PERMISSION = services.PERMISSION
 S = AppraisalStatus
-ACKNOWLEDGE_DAYS = 60  # a result not acknowledged stays on the member's to-do list this long
 MAX_UNITS = 300  # branches offered in the "open a round" list; a larger scope narrows itself first
 
 # What the button that moves a round on from each step says.
@@ -580,86 +577,7 @@ def _results_workbook(parent, year, columns, rows) -> bytes:
     return workbook_bytes([sheet])
 
 
-# --- to-dos and the member page's section --------------------------------------------------------------------------
-
-
-def appraisal_todos(user) -> list[TodoItem]:
-    """A member's self-assessment, ballot and result to acknowledge; a runner's rounds waiting and follow-ups due."""
-    items = []
-    today = timezone.localdate()
-    kind = _("Democratic appraisal")
-    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
-    if member is not None:
-        mine = AppraisalEntry.objects.filter(member=member).select_related("round__organisation")
-        for entry in mine.filter(round__status=S.SELF, self_submitted_at__isnull=True)[:5]:
-            items.append(
-                TodoItem(
-                    _("Write your self-assessment for the {year} appraisal").format(year=entry.round.year),
-                    reverse("orglife:appraisal_self", args=[entry.round_id]),
-                    kind=kind,
-                )
-            )
-        voted = AppraisalVoter.objects.filter(member=member).values("round_id")
-        for entry in mine.filter(round__status=S.PEER).exclude(round_id__in=voted)[:5]:
-            items.append(
-                TodoItem(
-                    _("Cast your peer ballot in the {year} appraisal").format(year=entry.round.year),
-                    reverse("orglife:appraisal_vote", args=[entry.round_id]),
-                    kind=kind,
-                )
-            )
-        recent = timezone.now() - timedelta(days=ACKNOWLEDGE_DAYS)
-        for entry in mine.filter(told_at__gte=recent, acknowledged_at__isnull=True)[:5]:
-            items.append(
-                TodoItem(
-                    _("Read and acknowledge your {year} appraisal result").format(year=entry.round.year),
-                    reverse("orglife:appraisal_self", args=[entry.round_id]),
-                    kind=kind,
-                )
-            )
-    if not can(user, PERMISSION):
-        return items
-    # The branch runs its round: the committee above is asked only where no one nearer can act.
-    nearest = AppraisalRound.objects.filter(nearest_q(user, PERMISSION, model=AppraisalRound))
-    rounds = (
-        nearest.exclude(status=S.REPORTED).select_related("organisation").order_by("year", "organisation__path")[:10]
-    )
-    for round in rounds:
-        items.append(
-            TodoItem(
-                _("{org}: {year} appraisal at “{step}”").format(
-                    org=round.organisation.display_name, year=round.year, step=round.get_status_display()
-                ),
-                reverse("orglife:appraisal_detail", args=[round.pk]),
-                kind=kind,
-            )
-        )
-    follow_ups = (
-        AppraisalEntry.objects.filter(follow_up_status=FollowUpStatus.OPEN)
-        .filter(round__in=nearest)
-        .select_related("member", "round")
-        .order_by("follow_up_due", "pk")[:10]
-    )
-    for entry in follow_ups:
-        due = entry.follow_up_due
-        if entry.follow_up_measure:
-            title = _("Follow-up of {name} ({grade}, {year}): complete it").format(
-                name=entry.member.name, grade=entry.final_grade, year=entry.round.year
-            )
-        else:
-            title = _("Follow-up of {name} ({grade}, {year}): record the measures").format(
-                name=entry.member.name, grade=entry.final_grade, year=entry.round.year
-            )
-        items.append(
-            TodoItem(
-                title,
-                reverse("orglife:appraisal_detail", args=[entry.round_id]) + f"#entry-{entry.pk}",
-                due=due,
-                kind=kind,
-                overdue=due is not None and due < today,
-            )
-        )
-    return items
+# --- the member page's section ---------------------------------------------------------------------------------
 
 
 def appraisal_member_section(member, user) -> MemberSection | None:
