@@ -117,11 +117,11 @@ def test_the_plan_lists_periods_meetings_rule_and_schedule_buttons(some_meetings
     assert "Once a quarter" in page and "System rule" in page and "条例" in page
     assert "年末党员大会" in page or timezone.localdate().month == 12
     # "Schedule" opens the meeting form for this unit and kind.
-    link = re.search(r'href="([^"]*meetings/new/[^"]*kind=general_meeting[^"]*)"', page).group(1)
+    link = re.search(r'href="([^"]*meetings/new/[^"]*kind=committee_meeting[^"]*)"', page).group(1)
     form = client.get(html.unescape(link))
     assert form.status_code == 200
     assert form.context["form"].initial["organisation"] == cast.tree.branch_a
-    assert form.context["form"].initial["kind"] == "general_meeting"
+    assert form.context["form"].initial["kind"] == "committee_meeting"
     past = client.get(reverse("orglife:plan", args=[cast.tree.branch_a.pk]), {"year": YEAR, "kind": "general_meeting"})
     text = past.content.decode()
     assert text.count("Met") >= 4 and "Schedule" not in text
@@ -242,3 +242,18 @@ def test_the_plan_costs_the_same_queries_for_more_meetings(cast, login):
         meeting_counted(cast.tree.branch_a, K.THEME_DAY, date(YEAR, month, 15))
         meeting_counted(cast.tree.branch_a, K.GENERAL_MEETING, date(YEAR, month, 20))
     assert count() == few
+
+
+def test_a_period_with_a_meeting_on_the_way_offers_no_second_one(cast, login, english):
+    client = login(cast.secretary)
+    url = reverse("orglife:plan", args=[cast.tree.branch_a.pk])
+    today = timezone.localdate()
+
+    def schedule_links():
+        page = client.get(url, {"year": today.year, "kind": "committee_meeting"}).content.decode()
+        return re.findall(r'href="[^"]*meetings/new/[^"]*date=(\d{4}-\d{2}-\d{2})', page)
+
+    this_month = [d for d in schedule_links() if d[:7] == today.strftime("%Y-%m")]
+    assert this_month  # nothing planned yet: the month offers a button
+    meeting_make(cast.tree.branch_a, kind=K.COMMITTEE_MEETING, title="本月支委会", days=0)
+    assert [d for d in schedule_links() if d[:7] == today.strftime("%Y-%m")] == []

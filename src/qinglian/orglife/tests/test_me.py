@@ -68,7 +68,7 @@ def test_the_page_costs_the_same_with_more_meetings(cast, login):
 
 def test_on_a_phone_the_steps_to_take_come_before_the_years_meetings(cast, login):
     """The page is one column on a phone, in the order of the markup: what asks for action first."""
-    *_others, round = _setup(cast)
+    _setup(cast)
     problem = Problem.objects.create(
         organisation=cast.tree.branch_a,
         description="学习记录不全",

@@ -127,7 +127,11 @@ def plan(request, pk: int):
     can_schedule = org.is_active and can(request.user, MANAGE, org)
     for k in shown:
         for period in k.cell.periods:
-            period.schedule_on = schedule_day(period, today) if can_schedule and period.end > today else None
+            # A period with enough meetings already on the way (scheduled, or held and waiting for their minutes)
+            # needs no other: only one held without its quorum leaves room for another.
+            on_the_way = sum(1 for m in period.meetings if m.quorum_met is not False)
+            wanted = can_schedule and period.end > today and on_the_way < period.times
+            period.schedule_on = schedule_day(period, today) if wanted else None
     return render(
         request,
         "orglife/plan_detail.html",
