@@ -38,7 +38,7 @@ from qinglian.orglife.rules import kind_rule
 from qinglian.orglife.services import attendance as attendance_services
 from qinglian.orglife.services import meetings as services
 from qinglian.orglife.vocab import LeaveStatus, MeetingKind, MeetingStatus, Presence, Rsvp
-from qinglian.orgs.access import get_visible_or_404
+from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Member, Organisation, subtree_q
 
@@ -332,8 +332,15 @@ def _detail(request, meeting: Meeting, status: int = 200, **forms):
         "guest_form": forms.get("guest_form") or GuestForm(),
         "checkin_form": forms.get("checkin_form") or CheckinForm(),
         "invite_form": forms.get("invite_form"),
+        "plan_url": _plan_url(meeting) if can(user, VIEW, meeting) else "",  # not for invitees from elsewhere
     }
     return render(request, "orglife/meeting_detail.html", context, status=status)
+
+
+def _plan_url(meeting: Meeting) -> str:
+    """The unit's year plan at the meeting's kind: where the meeting counts towards the requirements."""
+    plan = reverse("orglife:plan", args=[meeting.organisation_id])
+    return f"{plan}?year={meeting.starts_on.year}&kind={meeting.kind}"
 
 
 @login_required
