@@ -45,6 +45,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.db import connection
     from django.http import HttpResponse
     from django.test import Client
@@ -55,8 +56,6 @@ def main() -> int:
     from bench.seed import seed
     from qinglian.orglife.models import Meeting
     from qinglian.orgs.models import Organisation, RoleAssignment
-
-    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     year = date.today().year - 1
