@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from qinglian.orglife.tests.factories import attend_all, meeting_make, minutes_make
 from qinglian.orglife.vocab import MeetingKind
+from qinglian.orgs.services import member_create
 
 
 def _crumbs(page: str) -> list[str]:
@@ -58,3 +59,15 @@ def test_tightening_a_rule_leads_back_to_the_compliance_table(cast, login):
         .content.decode()
     )
     assert _crumbs(page)[0].startswith(reverse("orglife:compliance"))
+
+
+def test_on_a_phone_the_meeting_page_puts_ones_own_part_first_and_cancelling_last(cast, login):
+    """The page is one column on a phone, in the order of the markup."""
+    meeting = meeting_make(cast.tree.branch_a, days=3)
+    own = member_create(organisation=cast.tree.branch_a, name="姚丽", gender="F", actor=None, user=cast.secretary)
+    meeting.attendees.create(member=own)
+    client = login(cast.secretary)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("orglife:meeting_detail", args=[meeting.pk])).content.decode()
+    mine, details, cancel = (page.index(s) for s in ("Your part", ">Details<", "Call it off and tell the invitees"))
+    assert mine < details < cancel
