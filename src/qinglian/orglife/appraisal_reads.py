@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalTally, AppraisalVoter, Meeting
+from qinglian.orglife.people import member_of
 from qinglian.orglife.services.appraisal import ALLOWED, PERMISSION, S
 from qinglian.orglife.vocab import FollowUpStatus, Grade, MeetingKind, VoteSource
 from qinglian.orgs.access import can, nearest_q
@@ -165,7 +166,7 @@ def appraisal_todos(user) -> list[TodoItem]:
     items = []
     today = timezone.localdate()
     kind = _("Democratic appraisal")
-    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    member = member_of(user)
     if member is not None:
         mine = AppraisalEntry.objects.filter(member=member).select_related("round__organisation")
         for entry in mine.filter(round__status=S.SELF, self_submitted_at__isnull=True)[:5]:

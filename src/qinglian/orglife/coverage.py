@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from qinglian.core.rules import RuleMissing, rule_get
 from qinglian.orglife.models import Talk
-from qinglian.orgs.models import CommitteePost, Member, Organisation, subtree_q
+from qinglian.orglife.people import committee_posts
+from qinglian.orgs.models import Member, Organisation, subtree_q
 from qinglian.orgs.vocab import ON_REGISTER, PartyPost
 
 RULE_KEY = "orglife.talk_coverage"
@@ -166,11 +167,7 @@ def talk_coverage(org: Organisation, year: int) -> Coverage:
     wanted = [code for code in value.get("pairs", []) if code in GROUP_LABELS]
 
     posts = list(
-        CommitteePost.objects.holding()
-        .filter(term__organisation=org, term__closed_on__isnull=True)
-        .exclude(post__in=NOT_COMMITTEE)
-        .select_related("member")
-        .order_by("starts_on", "pk")
+        committee_posts(org).exclude(post__in=NOT_COMMITTEE).select_related("member").order_by("starts_on", "pk")
     )
     secretary = next((p.member for p in posts if p.post == PartyPost.SECRETARY), None)
     committee: list[Member] = []

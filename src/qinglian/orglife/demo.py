@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from qinglian.core.audit import audit_record
 from qinglian.orglife.models import AppraisalEntry, Attendee, Meeting
+from qinglian.orglife.people import committee_posts
 from qinglian.orglife.services.appraisal import (
     appraisal_open,
     appraisal_transition,
@@ -181,11 +182,7 @@ def _units(root: Organisation, office) -> list[Unit]:
     branches = Organisation.objects.subtree(root).branches().active().order_by("path")
     for branch in branches:
         key = branch.code.removeprefix(f"{ROOT_CODE}-").lower()
-        posts = (
-            CommitteePost.objects.holding()
-            .filter(term__organisation=branch, term__closed_on__isnull=True)
-            .select_related("member", "member__user")
-        )
+        posts = committee_posts(branch).select_related("member", "member__user")
         members = list(Member.objects.on_register().in_subtree(branch).select_related("organisation", "user"))
         here = {m.pk for m in members}  # a post holder transferred away since is left out
         committee = sorted((p for p in posts if p.member_id in here), key=lambda p: p.post != PartyPost.SECRETARY)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from qinglian.core.audit import audit_record
 from qinglian.orglife.models import Attendee, Meeting, Minutes
+from qinglian.orglife.people import person_name
 from qinglian.orglife.vocab import MeetingKind, MeetingStatus, MinutesStatus, Presence
 from qinglian.orgs.models import Organisation
 from qinglian.reports import docx
@@ -55,16 +56,6 @@ def zh_when(meeting: Meeting) -> str:
         end = timezone.localtime(meeting.ends_at)
         text += f"—{end:%H:%M}" if end.date() == start.date() else f"—{zh_date(end.date())}{end:%H:%M}"
     return text
-
-
-def person_name(user) -> str:
-    """A user as a record names them: the member's name where the login is a member's, else the account."""
-    if user is None:
-        return ""
-    member = getattr(user, "member", None)
-    if member is not None:
-        return member.name
-    return user.get_full_name() or user.get_username()
 
 
 def _absent(attendees: list[Attendee]) -> str:

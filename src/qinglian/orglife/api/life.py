@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orglife.models import Critique, Meeting, Problem
+from qinglian.orglife.people import meeting_people, member_of, unit_people
 from qinglian.orglife.services import life as services
 from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, ProblemStatus
 from qinglian.orgs.access import can, get_visible_or_404
@@ -168,8 +169,8 @@ def critique_list(request, meeting_id: int):
 )
 def critique_create(request, meeting_id: int, payload: CritiqueIn):
     meeting = _meeting(request, meeting_id)
-    people = services.meeting_people(meeting)
-    me = getattr(request.user, "member", None)
+    people = meeting_people(meeting)
+    me = member_of(request.user)
     subject = _person(people, payload.subject_id, "subject_id", meeting.organisation)
     critic = _person(people, payload.critic_id, "critic_id", meeting.organisation)
     if payload.kind == CritiqueKind.SELF and subject is None:
@@ -236,7 +237,7 @@ def problem_create(request, payload: ProblemIn):
         org = get_visible_or_404(Organisation.objects, request.user, "orglife.manage", pk=payload.organisation_id)
     else:
         raise ValidationError({"organisation_id": _("Give the meeting or the unit the problem belongs to.")})
-    people = services.meeting_people(meeting) if meeting else services.unit_people(org)
+    people = meeting_people(meeting) if meeting else unit_people(org)
     problem = services.problem_add(
         org=org,
         meeting=meeting,
@@ -260,7 +261,7 @@ def problem_patch(request, problem_id: int, payload: ProblemUpdateIn):
     problem = _problem(request, problem_id)
     if not services.problem_may_manage(request.user, problem):
         raise Http404
-    people = services.unit_people(problem.organisation)
+    people = unit_people(problem.organisation)
     org = problem.organisation
     owner = _person(people, payload.owner_id, "owner_id", org) if payload.owner_id is not None else problem.owner
     member = None if payload.clear_member else problem.member

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from qinglian.core.models import Job
 from qinglian.orglife import exports
 from qinglian.orglife.models import Attachment, Meeting, Minutes
+from qinglian.orglife.people import person_name
 from qinglian.orglife.services import minutes as services
 from qinglian.orglife.tasks import ledger_job_start
 from qinglian.orglife.vocab import AttachmentKind, MinutesStatus
@@ -53,11 +54,11 @@ class MinutesOut(Schema):
 
     @staticmethod
     def resolve_author(obj) -> str:
-        return exports.person_name(obj.author)
+        return person_name(obj.author)
 
     @staticmethod
     def resolve_approved_by(obj) -> str:
-        return exports.person_name(obj.approved_by)
+        return person_name(obj.approved_by)
 
     @staticmethod
     def resolve_is_record(obj) -> bool:

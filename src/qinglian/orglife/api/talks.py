@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orglife.coverage import talk_coverage
 from qinglian.orglife.models import Talk
+from qinglian.orglife.people import talk_people
 from qinglian.orglife.services import talks as services
 from qinglian.orglife.vocab import TalkKind
 from qinglian.orgs.access import get_visible_or_404
@@ -167,7 +168,7 @@ def talk_create(request, payload: TalkIn):
     org = services.record_units(request.user).filter(pk=payload.organisation_id).first()
     if org is None:
         raise Http404
-    people = services.talk_people(org)
+    people = talk_people(org)
     talk = services.talk_record(
         org=org,
         kind=payload.kind,
@@ -235,7 +236,7 @@ def talk_patch(request, talk_id: int, payload: TalkPatchIn):
     talk = _talk(request, talk_id)
     if not services.talk_may_update(request.user, talk):
         raise Http404
-    people = services.talk_people(talk.organisation)
+    people = talk_people(talk.organisation)
     org = talk.organisation
     data = payload.dict(exclude_unset=True)
     services.talk_update(

@@ -27,6 +27,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attendee, Critique, Meeting, Problem
+from qinglian.orglife.people import member_of
 from qinglian.orglife.services.meetings import attendance_editable
 from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, MeetingStatus, ProblemStatus
 from qinglian.orgs.access import can, nearest_holders, scope_q
@@ -38,36 +39,7 @@ from qinglian.orgs.vocab import ON_REGISTER
 DUE_SOON_DAYS = 7
 
 
-def _member_of(user) -> Member | None:
-    return getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
-
-
-def _in_unit(member: Member, org: Organisation) -> bool:
-    return member.organisation.path.startswith(org.path)
-
-
 # --- criticism -----------------------------------------------------------------------------------------------
-
-
-def meeting_people(meeting: Meeting):
-    """Whom the criticism and problems of a meeting may name: its member attendees and the unit's register."""
-    attendees = Attendee.objects.filter(meeting=meeting, member__isnull=False).values("member_id")
-    return (
-        Member.objects.filter(
-            Q(pk__in=attendees) | (subtree_q(meeting.organisation.path, "organisation__") & Q(status__in=ON_REGISTER))
-        )
-        .select_related("organisation")
-        .order_by("name_pinyin", "pk")
-    )
-
-
-def unit_people(org: Organisation):
-    """The unit's register (its subordinate units included): owners and members of its problems."""
-    return (
-        Member.objects.filter(subtree_q(org.path, "organisation__"), status__in=ON_REGISTER)
-        .select_related("organisation")
-        .order_by("name_pinyin", "pk")
-    )
 
 
 def critiques_readable(user, meeting: Meeting):
@@ -76,7 +48,7 @@ def critiques_readable(user, meeting: Meeting):
     qs = Critique.objects.filter(meeting=meeting)
     if can(user, "orglife.critique_view", meeting):
         return qs
-    me = _member_of(user)
+    me = member_of(user)
     return qs.filter(subject=me) if me is not None else qs.none()
 
 
@@ -84,7 +56,7 @@ def critique_may_add(user, meeting: Meeting) -> bool:
     """Whether the page offers the user a form to record criticism at this meeting."""
     if can(user, "orglife.manage", meeting):
         return True
-    me = _member_of(user)
+    me = member_of(user)
     return me is not None and _attends_or_belongs(me, meeting)
 
 
@@ -97,7 +69,7 @@ def critique_may_remove(user, critique: Critique) -> bool:
 def _attends_or_belongs(member: Member, meeting: Meeting) -> bool:
     if Attendee.objects.filter(meeting=meeting, member=member).exists():
         return True
-    return member.status in ON_REGISTER and _in_unit(member, meeting.organisation)
+    return member.status in ON_REGISTER and member.organisation.is_within(meeting.organisation)
 
 
 def _record_open(meeting: Meeting) -> None:
@@ -147,7 +119,7 @@ def critique_add(
                 )
             )
     if actor is not None and not can(actor, "orglife.manage", meeting):
-        me = _member_of(actor)
+        me = member_of(actor)
         if kind == CritiqueKind.OPINION or me is None or critic is None or critic.pk != me.pk:
             raise PermissionDenied(
                 _("Members record only their own self-criticism and the criticism they made themselves.")
@@ -219,7 +191,7 @@ def life_rows(user, meeting: Meeting) -> list[PanelRow]:
         Critique.objects.filter(meeting=meeting).select_related("subject", "critic").order_by("created_at", "pk")
     )
     read_all = can(user, "orglife.critique_view", meeting)
-    me = _member_of(user)
+    me = member_of(user)
     rows: dict[int, PanelRow] = {m.pk: PanelRow(m) for m in attendees}
     for item in critiques:
         row = rows.setdefault(item.subject_id, PanelRow(item.subject))
@@ -253,7 +225,7 @@ def critique_counts(meeting: Meeting) -> dict[int, dict[str, int]]:
 def problems_visible(user):
     """Problems at units where the user holds orglife.view, and those they own."""
     q = scope_q(user, "orglife.view", model=Problem)
-    me = _member_of(user)
+    me = member_of(user)
     if me is not None:
         q |= Q(owner=me)
     return Problem.objects.filter(q)
@@ -265,16 +237,16 @@ def problem_may_manage(user, problem_or_org) -> bool:
 
 def problem_may_close(user, problem: Problem) -> bool:
     """The unit's managers, and the owner for their own problem, may report it rectified."""
-    me = _member_of(user)
+    me = member_of(user)
     return problem_may_manage(user, problem) or (me is not None and problem.owner_id == me.pk)
 
 
 def _check_people(org: Organisation, *, owner: Member | None, member: Member | None) -> None:
     if owner is None:
         raise ValidationError({"owner": _("Name the member responsible for the rectification.")})
-    if not (owner.status in ON_REGISTER and _in_unit(owner, org)):
+    if not (owner.status in ON_REGISTER and owner.organisation.is_within(org)):
         raise ValidationError({"owner": _("The owner must be a member on the register of {org}.").format(org=org.name)})
-    if member is not None and not _in_unit(member, org):
+    if member is not None and not member.organisation.is_within(org):
         raise ValidationError({"member": _("The member must belong to {org}.").format(org=org.name)})
 
 
@@ -478,7 +450,7 @@ def problem_filter(qs, *, status: str = "", owner_id: int | None = None, org: Or
 
 def problem_todos(user) -> list[TodoItem]:
     """On the owner's home page: their problems due within DUE_SOON_DAYS, and the overdue ones."""
-    me = _member_of(user)
+    me = member_of(user)
     if me is None:
         return []
     today = timezone.localdate()

@@ -21,10 +21,11 @@ from qinglian.core.lib import ics
 from qinglian.core.models import Notification
 from qinglian.core.notify import notification_send
 from qinglian.orglife.models import Attendee, Meeting, Minutes
+from qinglian.orglife.people import committee_posts
 from qinglian.orglife.rules import kind_rule
 from qinglian.orglife.vocab import ATTENDING, MeetingKind, MeetingStatus, MinutesStatus, Presence
 from qinglian.orgs.access import can
-from qinglian.orgs.models import CommitteePost, Member, Organisation
+from qinglian.orgs.models import Member, Organisation
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 
@@ -60,11 +61,7 @@ def expected_members(org: Organisation, kind: str, *, on=None):
     day = on or timezone.localdate()
     rule = kind_rule(kind, org, on=day)
     if rule is not None and rule.attendees == "committee":
-        ids = (
-            CommitteePost.objects.holding()
-            .filter(term__organisation=org, term__closed_on__isnull=True)
-            .values("member_id")
-        )
+        ids = committee_posts(org).values("member_id")
         # A holder who has since moved to another unit is not expected there.
         members = Member.objects.on_register().in_subtree(org).filter(pk__in=ids)
     else:
@@ -73,7 +70,7 @@ def expected_members(org: Organisation, kind: str, *, on=None):
 
 
 def _within(member: Member | None, org: Organisation, label: str, field: str | None = None) -> None:
-    if member is not None and not member.organisation.path.startswith(org.path):
+    if member is not None and not member.organisation.is_within(org):
         message = _("The {role} must be a member of {org} or its subordinate units.").format(role=label, org=org.name)
         raise ValidationError({field: message} if field else message)
 

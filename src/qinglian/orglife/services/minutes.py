@@ -29,6 +29,7 @@ from qinglian.core.models import AuditEvent
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
+from qinglian.orglife.people import person_name
 from qinglian.orglife.services.meetings import meeting_lock_version, meeting_recount
 from qinglian.orglife.vocab import AttachmentKind, MeetingStatus, MinutesStatus, Presence
 from qinglian.orgs.access import can, has_permission, nearest_holders, nearest_q
@@ -197,13 +198,6 @@ def _bump(minutes: Minutes, fields: list[str]) -> None:
     minutes.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _who(user) -> str:
-    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
-    if member is not None:
-        return member.name
-    return (user.get_full_name() or user.get_username()) if getattr(user, "is_authenticated", False) else ""
-
-
 def _detail_url(meeting: Meeting) -> str:
     return reverse("orglife:minutes_detail", args=[meeting.pk])
 
@@ -283,7 +277,7 @@ def minutes_submit(*, minutes: Minutes, actor, version: int | None = None) -> Mi
     notification_send(
         users=approvers,
         title=_("Minutes to approve: {meeting}").format(meeting=meeting.title),
-        body=_("Submitted by {name}.").format(name=_who(actor)) if _who(actor) else "",
+        body=_("Submitted by {name}.").format(name=person_name(actor)) if person_name(actor) else "",
         url=_detail_url(meeting),
         kind="orglife.minutes",
         dedupe_key=f"minutes:{minutes.pk}:submitted:{minutes.version}",

@@ -21,30 +21,27 @@ from django.utils.translation import gettext as _
 
 from qinglian.core.audit import audit_record
 from qinglian.orglife.models import Talk
+from qinglian.orglife.people import committee_members, member_of
 from qinglian.orglife.vocab import TalkKind
 from qinglian.orgs.access import can, scope_q
-from qinglian.orgs.models import PATH_END, CommitteePost, Member, Organisation, subtree_q
+from qinglian.orgs.models import Member, Organisation
 from qinglian.orgs.vocab import ON_REGISTER
 
 # Whoever recorded a talk may correct it for this many days; the unit's recorders always may.
 RECORDER_EDIT_DAYS = 30
 
 
-def _member_of(user) -> Member | None:
-    return getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
-
-
 def talks_readable(user):
     """Talks the user may read: those at units where they hold `orglife.talk_view`, and their own."""
     q = scope_q(user, "orglife.talk_view", model=Talk)
-    me = _member_of(user)
+    me = member_of(user)
     if me is not None:
         q |= Q(initiator=me) | Q(counterpart=me)
     return Talk.objects.filter(q)
 
 
 def talk_may_read(user, talk: Talk) -> bool:
-    me = _member_of(user)
+    me = member_of(user)
     return can(user, "orglife.talk_view", talk) or (
         me is not None and me.pk in (talk.initiator_id, talk.counterpart_id)
     )
@@ -70,31 +67,13 @@ def record_units(user):
     """Units where the user may record a talk: where they hold talk_record, and their own (with its branch,
     when they are registered with a Party group)."""
     units = Organisation.objects.visible_to(user, "orglife.talk_record")
-    me = _member_of(user)
+    me = member_of(user)
     if me is not None:
         own = [me.organisation_id]
         if me.organisation.kind == Organisation.Kind.GROUP and me.organisation.parent_id:
             own.append(me.organisation.parent_id)
         units = Organisation.objects.filter(Q(pk__in=units.values("pk")) | Q(pk__in=own))
     return units.active()
-
-
-def committee_members(org: Organisation):
-    """Members holding a post on the unit's current committee term."""
-    ids = CommitteePost.objects.holding().filter(term__organisation=org, term__closed_on__isnull=True)
-    return Member.objects.filter(pk__in=ids.values("member_id"))
-
-
-def talk_people(org: Organisation):
-    """Who may take part in a talk recorded at `org`: its register (subtree included) and its committee."""
-    return (
-        Member.objects.filter(
-            (subtree_q(org.path, "organisation__") & Q(status__in=ON_REGISTER))
-            | Q(pk__in=committee_members(org).values("pk"))
-        )
-        .select_related("organisation")
-        .order_by("name_pinyin", "pk")
-    )
 
 
 def _check(
@@ -113,10 +92,9 @@ def _check(
         raise ValidationError({"counterpart": _("Say with whom the talk was held.")})
     if initiator.pk == counterpart.pk:
         raise ValidationError({"counterpart": _("A talk is between two different members.")})
-    in_unit = org.path, org.path + PATH_END
 
     def belongs(member: Member) -> bool:
-        return member.status in ON_REGISTER and in_unit[0] <= member.organisation.path < in_unit[1]
+        return member.status in ON_REGISTER and member.organisation.is_within(org)
 
     if not belongs(counterpart):
         raise ValidationError(
@@ -139,7 +117,7 @@ def _check(
 def _may_record(actor, org: Organisation, initiator: Member, counterpart: Member) -> None:
     if actor is None or can(actor, "orglife.talk_record", org):
         return
-    me = _member_of(actor)
+    me = member_of(actor)
     if me is None or me.pk not in (initiator.pk, counterpart.pk):
         raise PermissionDenied(_("You may record only talks you took part in."))
 

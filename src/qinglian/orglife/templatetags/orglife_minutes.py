@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import template
 
-from qinglian.orglife.exports import person_name
 from qinglian.orglife.forms.minutes import VersionForm
 from qinglian.orglife.models import Minutes
+from qinglian.orglife.people import person_name
 from qinglian.orglife.vocab import MeetingStatus, MinutesStatus
 from qinglian.orgs.access import can
 

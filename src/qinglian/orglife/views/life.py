@@ -16,6 +16,7 @@ from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orglife.forms.life import CritiqueForm, ProblemDoneForm, ProblemEditForm, ProblemForm, ProblemReopenForm
 from qinglian.orglife.models import Critique, Meeting, Problem
+from qinglian.orglife.people import meeting_people, member_of, unit_people
 from qinglian.orglife.services import life as services
 from qinglian.orglife.services.meetings import attendance_editable
 from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, MeetingStatus, ProblemStatus
@@ -36,10 +37,6 @@ def add_errors(form, exc: ValidationError, rename: dict | None = None) -> None:
     for name, errors in exc.message_dict.items():
         name = rename.get(name, name)
         form.add_error(name if name in form.fields else None, errors)
-
-
-def _me(user) -> Member | None:
-    return getattr(user, "member", None)
 
 
 # --- the life meeting's panel ---------------------------------------------------------------------------------
@@ -65,7 +62,7 @@ def _panel_context(request, meeting, *, critique_form=None, problem_form=None) -
     held = meeting.status != MeetingStatus.CANCELLED and meeting.has_happened
     record_open = held and attendance_editable(meeting)
     may_add = record_open and services.critique_may_add(user, meeting)
-    people = services.meeting_people(meeting)
+    people = meeting_people(meeting)
     if may_add and critique_form is None:
         critique_form = CritiqueForm(people=people, manager=manager, initial={"kind": CritiqueKind.SELF})
     if manager and held and problem_form is None:
@@ -77,7 +74,7 @@ def _panel_context(request, meeting, *, critique_form=None, problem_form=None) -
         "rows": rows,
         "silent": [row.member for row in rows if not row.total],
         "read_all": can(user, "orglife.critique_view", meeting),
-        "me": _me(user),
+        "me": member_of(user),
         "manager": manager,
         "held": held,
         "record_open": record_open,
@@ -117,10 +114,10 @@ def critique_add(request, pk: int):
     manager = can(request.user, "orglife.manage", meeting)
     if not services.critique_may_add(request.user, meeting):
         raise Http404
-    form = CritiqueForm(request.POST, people=services.meeting_people(meeting), manager=manager)
+    form = CritiqueForm(request.POST, people=meeting_people(meeting), manager=manager)
     if form.is_valid():
         data = form.cleaned_data
-        me = _me(request.user)
+        me = member_of(request.user)
         subject, critic = data.get("subject"), data.get("critic")
         if not manager:
             critic = me
@@ -179,7 +176,7 @@ def life_problem_add(request, pk: int):
     meeting = get_visible_or_404(
         Meeting.objects.select_related("organisation"), request.user, "orglife.manage", pk=pk, kind__in=LIFE_KINDS
     )
-    form = ProblemForm(request.POST, people=services.meeting_people(meeting), prefix="problem")
+    form = ProblemForm(request.POST, people=meeting_people(meeting), prefix="problem")
     if form.is_valid():
         try:
             services.problem_add(meeting=meeting, actor=request.user, **form.cleaned_data)
@@ -308,7 +305,7 @@ def problem_create(request):
         unit = units[0]
     if unit is None:
         raise Http404
-    form = ProblemForm(request.POST or None, people=services.unit_people(unit))
+    form = ProblemForm(request.POST or None, people=unit_people(unit))
     if request.method == "POST" and form.is_valid():
         try:
             problem = services.problem_add(org=unit, actor=request.user, **form.cleaned_data)
@@ -325,7 +322,7 @@ def _detail(request, problem, *, status=200, **forms):
     user = request.user
     manager = services.problem_may_manage(user, problem)
     is_open = problem.status == ProblemStatus.OPEN
-    people = services.unit_people(problem.organisation)
+    people = unit_people(problem.organisation)
     version = {"version": problem.version}
     edit_form = forms.get("edit_form")
     if manager and is_open and edit_form is None:
@@ -376,7 +373,7 @@ def _problem_write(request, pk, form_class, name, call, success):
     if (problem.status == ProblemStatus.DONE) != (name == "reopen_form"):
         messages.info(request, _("The problem was closed or reopened meanwhile; here it is as it stands now."))
         return redirect("orglife:problem_detail", pk=problem.pk)
-    kwargs = {"people": services.unit_people(problem.organisation)} if form_class is ProblemEditForm else {}
+    kwargs = {"people": unit_people(problem.organisation)} if form_class is ProblemEditForm else {}
     form = form_class(request.POST, **kwargs)
     if form.is_valid():
         try:

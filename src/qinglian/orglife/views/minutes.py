@@ -29,6 +29,7 @@ from qinglian.orglife.forms.minutes import (
     items_from,
 )
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
+from qinglian.orglife.people import person_name
 from qinglian.orglife.services import minutes as services
 from qinglian.orglife.tasks import LEDGER_FORMATS, ledger_job_start
 from qinglian.orglife.vocab import ATTENDING, MinutesStatus, Presence
@@ -133,7 +134,7 @@ def _history(versions: list[Minutes]) -> dict[int, list]:
     )
     out: dict[int, list] = {}
     for event in events:
-        event.who = exports.person_name(event.actor) or event.actor_label
+        event.who = person_name(event.actor) or event.actor_label
         out.setdefault(ids[event.object_id], []).append((event, labels[event.action]))
     return out
 
@@ -157,7 +158,7 @@ def _detail_context(request, meeting: Meeting, **extra) -> dict:
     if shown is not None and shown.number > 1:
         previous = next((v for v in versions if v.number < shown.number and v.status == MinutesStatus.APPROVED), None)
     for v in versions:
-        v.author_name, v.approver_name = exports.person_name(v.author), exports.person_name(v.approved_by)
+        v.author_name, v.approver_name = person_name(v.author), person_name(v.approved_by)
     history = _history(versions)
     for v in versions:
         v.events = history.get(v.number, [])

@@ -17,6 +17,7 @@ from qinglian.core.views import permission_required
 from qinglian.orglife.coverage import talk_coverage
 from qinglian.orglife.forms.talks import TalkForm
 from qinglian.orglife.models import Talk
+from qinglian.orglife.people import member_of, talk_people
 from qinglian.orglife.services import talks as services
 from qinglian.orglife.views.life import add_errors
 from qinglian.orglife.vocab import TalkKind
@@ -27,10 +28,6 @@ from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 
 YEARS_BACK = 5
 UNIT_CHOICES = 300  # a coverage or record form lists at most this many units; the scope narrows it
-
-
-def _me(user):
-    return getattr(user, "member", None)
 
 
 def _int(value) -> int | None:
@@ -46,7 +43,7 @@ def talk_list(request):
     """Talks in the scope the user may read; a member without talk_view sees their own."""
     root = scope_or_404(request)
     today = timezone.localdate()
-    me = _me(request.user)
+    me = member_of(request.user)
     in_scope = subtree_q(root.path, "organisation__")
     if me is not None:
         in_scope |= Q(initiator=me) | Q(counterpart=me)
@@ -82,7 +79,7 @@ def talk_list(request):
 
 def _record_units(request, root):
     """Units in the scope where the user may record a talk, and their own wherever the scope is."""
-    me = _me(request.user)
+    me = member_of(request.user)
     near = subtree_q(root.path)
     if me is not None:
         near |= Q(pk__in=[me.organisation_id, me.organisation.parent_id])
@@ -95,7 +92,7 @@ def talk_create(request):
     units = _record_units(request, root)
     if not units:
         raise Http404
-    me = _me(request.user)
+    me = member_of(request.user)
     unit_id = _int(request.POST.get("organisation") or request.GET.get("unit"))
     unit = (
         next((u for u in units if u.pk == unit_id), None)
@@ -103,7 +100,7 @@ def talk_create(request):
         or (next((u for u in units if me and u.pk == me.organisation_id), None))
         or units[0]
     )
-    people = services.talk_people(unit)
+    people = talk_people(unit)
     initial = {"organisation": unit.pk, "talked_on": timezone.localdate()}
     if me is not None:
         initial["initiator"] = me.pk
@@ -173,7 +170,7 @@ def talk_update(request, pk: int):
         "summary": talk.summary,
         "follow_up": talk.follow_up,
     }
-    people = services.talk_people(talk.organisation)
+    people = talk_people(talk.organisation)
     form = TalkForm(request.POST or None, initial=initial, people=people, several=False)
     if request.method == "POST" and form.is_valid():
         try:
