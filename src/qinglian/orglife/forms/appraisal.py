@@ -8,21 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
+from qinglian.orglife.forms.common import UnitChoice, date_input
 from qinglian.orglife.vocab import AppraisalStatus, Grade
 from qinglian.orgs.models import Organisation
 
-DATE = {"type": "date"}
 # Short, stable codes for the grades (whose values are Chinese), used in field names.
 GRADE_CODES = {grade.value: grade.name.lower() for grade in Grade}
 
 
 def grade_choices(blank_label=None):
     return [("", blank_label or _("Choose a grade")), *Grade.choices]
-
-
-class UnitChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        return obj.name
 
 
 class RoundOpenForm(StyledForm):
@@ -103,7 +98,7 @@ class DecideForm(GradesForm):
     decided_on = forms.DateField(
         label=_("Decided on"),
         required=False,
-        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widget=date_input(),
         help_text=_("Taken from the meeting when one is chosen."),
     )
 
@@ -173,7 +168,7 @@ class FollowUpForm(VersionForm):
     due = forms.DateField(
         label=_("Due"),
         required=False,
-        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widget=date_input(),
         help_text=_("Left empty: the default period from the rules."),
     )
 
@@ -182,5 +177,5 @@ class FollowUpDoneForm(VersionForm):
     done_on = forms.DateField(
         label=_("Completed on"),
         required=False,
-        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widget=date_input(),
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
+from qinglian.orglife.forms.common import date_input
 from qinglian.orglife.vocab import MeetingKind
 
 PER_CHOICES = [("month", _("Every month")), ("quarter", _("Every quarter")), ("year", _("Every year"))]
@@ -32,9 +33,7 @@ class FrequencyTightenForm(StyledForm):
         max_value=28,
         help_text=_("The day each month the thematic Party day is held; leave empty for no fixed day."),
     )
-    effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=date_input())
     source = forms.CharField(
         label=_("The unit's own rule"),
         max_length=4000,

@@ -6,15 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
+from qinglian.orglife.forms.common import MemberChoice, date_input
 from qinglian.orglife.vocab import CritiqueKind
 from qinglian.orgs.models import Member
-
-DATE = {"type": "date"}
-
-
-class MemberChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Member) -> str:
-        return obj.name
 
 
 class CritiqueForm(StyledForm):
@@ -67,7 +61,7 @@ class ProblemForm(StyledForm):
     )
     due_on = forms.DateField(
         label=_("Deadline"),
-        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widget=date_input(),
         error_messages={"required": _("Set a deadline for the rectification.")},
     )
 
@@ -85,7 +79,7 @@ class ProblemEditForm(ProblemForm):
 class ProblemDoneForm(StyledForm):
     done_on = forms.DateField(
         label=_("Rectified on"),
-        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widget=date_input(),
         error_messages={"required": _("Give the day the rectification was completed.")},
     )
     done_note = forms.CharField(
@@ -104,7 +98,5 @@ class ProblemReopenForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say why the problem is reopened.")},
     )
-    due_on = forms.DateField(
-        label=_("New deadline (optional)"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
-    )
+    due_on = forms.DateField(label=_("New deadline (optional)"), required=False, widget=date_input())
     version = forms.IntegerField(widget=forms.HiddenInput)

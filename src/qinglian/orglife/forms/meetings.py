@@ -10,27 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
+from qinglian.orglife.forms.common import MemberChoice, MembersChoice, UnitChoice, add_service_errors, date_input
 from qinglian.orglife.vocab import MeetingKind, MeetingStatus, Presence
 from qinglian.orgs.models import Member, Organisation
 
 # A service's field names -> this form's, so that a refusal is shown beside what it is about.
 SERVICE_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "guest_name": "guests"}
 GUEST_SPLIT = re.compile(r"\s*[,，、\t]\s*|\s{2,}")
-
-
-class MemberChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Member) -> str:
-        return obj.name
-
-
-class MembersChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Member) -> str:
-        return obj.name
-
-
-class UnitChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        return obj.name
 
 
 def guest_lines(text: str) -> list[tuple[str, str]]:
@@ -59,7 +45,7 @@ class MeetingForm(StyledForm):
     topic = forms.CharField(label=_("Theme"), max_length=200, required=False)
     day = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
         error_messages={"required": _("Give the day of the meeting.")},
     )
     start_time = forms.TimeField(
@@ -152,12 +138,7 @@ class MeetingForm(StyledForm):
 
     def add_service_error(self, exc) -> None:
         """Show a service's refusal beside the field it names (or above the form)."""
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc.messages)
-            return
-        for field, messages in exc.message_dict.items():
-            name = SERVICE_FIELDS.get(field, field)
-            self.add_error(name if name in self.fields else None, messages)
+        add_service_errors(self, exc, SERVICE_FIELDS)
 
 
 class MeetingFilterForm(StyledForm):

@@ -6,25 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
+from qinglian.orglife.forms.common import MemberChoice, MembersChoice, UnitChoice, date_input
 from qinglian.orglife.vocab import TalkKind
 from qinglian.orgs.models import Member, Organisation
-
-DATE = {"type": "date"}
-
-
-class MemberChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Member) -> str:
-        return obj.name
-
-
-class MembersChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Member) -> str:
-        return obj.name
-
-
-class UnitChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        return obj.name
 
 
 class TalkForm(StyledForm):
@@ -34,7 +18,7 @@ class TalkForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=TalkKind.choices, initial=TalkKind.HEART_TO_HEART)
     talked_on = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        widget=date_input(),
         error_messages={"required": _("Give the day of the talk.")},
     )
     initiator = MemberChoice(

@@ -30,6 +30,7 @@ from qinglian.orglife.forms.appraisal import (
     StepForm,
     VersionForm,
 )
+from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.vocab import APPRAISAL_STEPS, FOLLOW_UP_GRADES, AppraisalStatus, FollowUpStatus, Grade
@@ -56,14 +57,6 @@ ADVANCE_LABELS = {
 def _round(request, pk, action=VIEW) -> AppraisalRound:
     queryset = AppraisalRound.objects.select_related("organisation", "meeting")
     return get_visible_or_404(queryset, request.user, action, pk=pk)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _year(value) -> int | None:
@@ -133,7 +126,7 @@ def appraisal_open(request):
                 org=form.cleaned_data["organisation"], year=form.cleaned_data["year"], actor=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             form.add_error("organisation", _("Your roles do not allow running the appraisal of this branch."))
         else:
@@ -282,7 +275,7 @@ def _run(request, round, form_key, form, call):
         except services.Conflict as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -401,7 +394,7 @@ def appraisal_follow_up(request, pk):
         except services.Conflict as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -468,7 +461,7 @@ def appraisal_self(request, pk):
         except services.Conflict as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if submit:
                 messages.success(request, _("Your self-assessment is submitted."))
@@ -493,7 +486,7 @@ def appraisal_vote(request, pk):
                 try:
                     services.peer_vote(round=round, grades=form.grades(), actor=request.user)
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Your ballot is cast. Thank you."))
                     return redirect("orglife:appraisal_vote", pk=pk)

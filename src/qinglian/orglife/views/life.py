@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
+from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.forms.life import CritiqueForm, ProblemDoneForm, ProblemEditForm, ProblemForm, ProblemReopenForm
 from qinglian.orglife.models import Critique, Meeting, Problem
 from qinglian.orglife.people import meeting_people, member_of, unit_people
@@ -26,17 +27,6 @@ from qinglian.orgs.models import Member, Organisation, subtree_q
 from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 
 STATUSES = ("open", "overdue", "done")
-
-
-def add_errors(form, exc: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's refusal beside the field it is about, or above the form."""
-    rename = rename or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.message_dict.items():
-        name = rename.get(name, name)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 # --- the life meeting's panel ---------------------------------------------------------------------------------
@@ -135,7 +125,7 @@ def critique_add(request, pk: int):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -181,7 +171,7 @@ def life_problem_add(request, pk: int):
         try:
             services.problem_add(meeting=meeting, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The problem was added to the rectification list."))
             if request.htmx:
@@ -310,7 +300,7 @@ def problem_create(request):
         try:
             problem = services.problem_add(org=unit, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The problem was added to the rectification list."))
             return redirect("orglife:problem_detail", pk=problem.pk)
@@ -382,7 +372,7 @@ def _problem_write(request, pk, form_class, name, call, success):
             form.add_error(None, exc.message)
             return _detail(request, problem, status=409, **{name: form})
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("orglife:problem_detail", pk=problem.pk)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from qinglian.core.models import AuditEvent
 from qinglian.core.views import permission_required
 from qinglian.orglife import exports
+from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.forms.minutes import (
     AttachmentForm,
     CorrectForm,
@@ -237,7 +238,7 @@ def minutes_edit(request, pk: int):
             except services.Conflict as exc:
                 form.add_error(None, exc.message)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 done = _("The minutes were submitted for approval.") if "submit" in request.POST else None
                 messages.success(request, done or _("The draft was saved."))
@@ -260,14 +261,6 @@ def minutes_edit(request, pk: int):
         "recorded": services.attendance_recorded(meeting),
     }
     return render(request, "orglife/minutes_edit.html", context, status=status)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @permission_required("orglife.manage")
@@ -328,7 +321,7 @@ def minutes_return(request, pk: int):
             if not hasattr(exc, "error_dict"):
                 _refused(request, exc)
                 return _back(minutes)
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -358,7 +351,7 @@ def minutes_correct(request, pk: int):
         except services.Conflict as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("A correction was opened as a new version; the approved record stays until it is approved.")

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orglife.coverage import talk_coverage
+from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.forms.talks import TalkForm
 from qinglian.orglife.models import Talk
 from qinglian.orglife.people import member_of, talk_people
 from qinglian.orglife.services import talks as services
-from qinglian.orglife.views.life import add_errors
 from qinglian.orglife.vocab import TalkKind
 from qinglian.orgs.access import can, has_permission
 from qinglian.orgs.middleware import scope_or_404
@@ -114,7 +114,7 @@ def talk_create(request):
         try:
             talks = services.talk_record_several(org=unit, actor=request.user, **data)
         except ValidationError as exc:
-            add_errors(form, exc, rename={"counterpart": "counterparts"})
+            add_service_errors(form, exc, rename={"counterpart": "counterparts"})
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -176,7 +176,7 @@ def talk_update(request, pk: int):
         try:
             services.talk_update(talk=talk, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
