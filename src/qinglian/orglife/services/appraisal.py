@@ -27,7 +27,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.notify import notification_send
 from qinglian.core.rules import rule_value
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalTally, AppraisalVoter, Meeting
-from qinglian.orglife.services.meetings import Conflict
+from qinglian.orglife.services.meetings import Conflict, check_version
 from qinglian.orglife.vocab import (
     FOLLOW_UP_GRADES,
     AppraisalStatus,
@@ -111,13 +111,14 @@ def _may(actor, obj) -> None:
 def _lock(round: AppraisalRound, version: int | None) -> AppraisalRound:
     """The round's row, locked; refused when `version` (if given) is not the one saved."""
     fresh = AppraisalRound.objects.select_for_update().select_related("organisation").get(pk=round.pk)
-    if version is not None and fresh.version != version:
-        raise Conflict(
-            _(
-                "Someone else changed this appraisal while you were working on it (it is now at “{step}”), so "
-                "nothing was saved. Reload the page to see their changes, then make yours again."
-            ).format(step=_step(fresh.status))
-        )
+    check_version(
+        fresh,
+        version,
+        _(
+            "Someone else changed this appraisal while you were working on it (it is now at “{step}”), so "
+            "nothing was saved. Reload the page to see their changes, then make yours again."
+        ).format(step=_step(fresh.status)),
+    )
     return fresh
 
 
@@ -368,8 +369,9 @@ def self_assessment_submit(
     """The member writes their self-assessment (saved as a draft, or submitted) while the round is at that step."""
     round = _lock(entry.round, None)
     entry = _own_entry(entry, actor)
-    if version is not None and entry.version != version:
-        raise Conflict(_("Your self-assessment was changed in another window; reload the page and try again."))
+    check_version(
+        entry, version, _("Your self-assessment was changed in another window; reload the page and try again.")
+    )
     _require_step(round, S.SELF, _("the self-assessment"))
     text = (text or "").strip()
     if submit and not text:
@@ -660,12 +662,13 @@ def _follow_up_entry(entry: AppraisalEntry, actor, version: int | None) -> Appra
         .get(pk=entry.pk)
     )
     _may(actor, fresh.round)
-    if version is not None and fresh.version != version:
-        raise Conflict(
-            _("Someone else changed {name}'s follow-up meanwhile; reload the page and try again.").format(
-                name=fresh.member.name
-            )
-        )
+    check_version(
+        fresh,
+        version,
+        _("Someone else changed {name}'s follow-up meanwhile; reload the page and try again.").format(
+            name=fresh.member.name
+        ),
+    )
     if fresh.final_grade not in FOLLOW_UP_GRADES:
         raise ValidationError(
             _("Follow-up is for members graded 基本合格 or 不合格; {name} is graded {grade}.").format(

@@ -28,11 +28,10 @@ from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attendee, Critique, Meeting, Problem
 from qinglian.orglife.people import member_of
-from qinglian.orglife.services.meetings import attendance_editable
+from qinglian.orglife.services.meetings import attendance_editable, check_version
 from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, MeetingStatus, ProblemStatus
 from qinglian.orgs.access import can, nearest_holders, scope_q
 from qinglian.orgs.models import Member, Organisation, subtree_q
-from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 
 # Problems whose deadline is this close appear on their owner's to-do list.
@@ -319,13 +318,14 @@ def problem_add(
 
 def _lock(problem: Problem, version: int | None) -> Problem:
     fresh = Problem.objects.select_for_update().select_related("organisation", "owner").get(pk=problem.pk)
-    if version is not None and fresh.version != version:
-        raise Conflict(
-            _(
-                "Someone else changed this problem while you were editing, so your changes were not saved. "
-                "Reload the page to see their changes, then make yours again."
-            )
-        )
+    check_version(
+        fresh,
+        version,
+        _(
+            "Someone else changed this problem while you were editing, so your changes were not saved. "
+            "Reload the page to see their changes, then make yours again."
+        ),
+    )
     return fresh
 
 

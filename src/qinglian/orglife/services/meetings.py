@@ -166,16 +166,24 @@ def meeting_schedule(
     return meeting
 
 
+def check_version(row, version: int | None, message: str) -> None:
+    """Refuse (Conflict, with `message`) a write by someone who read another `version` of the row than the one
+    saved; None asks for no check. The caller has locked the row."""
+    if version is not None and row.version != version:
+        raise Conflict(message)
+
+
 def meeting_lock_version(meeting: Meeting, version: int | None) -> Meeting:
     """Lock the meeting row; refuse when `version` (if given) is not the one saved."""
     fresh = Meeting.objects.select_for_update().select_related("organisation").get(pk=meeting.pk)
-    if version is not None and fresh.version != version:
-        raise Conflict(
-            _(
-                "Someone else changed this meeting while you were editing, so your changes were not saved. "
-                "Reload the page to see their changes, then make yours again."
-            )
-        )
+    check_version(
+        fresh,
+        version,
+        _(
+            "Someone else changed this meeting while you were editing, so your changes were not saved. "
+            "Reload the page to see their changes, then make yours again."
+        ),
+    )
     return fresh
 
 

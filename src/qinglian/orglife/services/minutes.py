@@ -30,7 +30,7 @@ from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.people import person_name
-from qinglian.orglife.services.meetings import meeting_lock_version, meeting_recount
+from qinglian.orglife.services.meetings import check_version, meeting_lock_version, meeting_recount
 from qinglian.orglife.vocab import AttachmentKind, MeetingStatus, MinutesStatus, Presence
 from qinglian.orgs.access import can, has_permission, nearest_holders, nearest_q
 from qinglian.orgs.services import Conflict
@@ -181,15 +181,16 @@ def _happened(meeting: Meeting) -> None:
         raise ValidationError(_("This meeting has not happened yet: minutes are written once it has started."))
 
 
+def _changed() -> str:
+    return _(
+        "Someone else changed these minutes while you were working on them, so your change was not saved. "
+        "Reload the page to see theirs, then make yours again."
+    )
+
+
 def _lock(minutes: Minutes, version: int | None) -> Minutes:
     fresh = Minutes.objects.select_for_update().select_related("meeting__organisation").get(pk=minutes.pk)
-    if version is not None and fresh.version != version:
-        raise Conflict(
-            _(
-                "Someone else changed these minutes while you were working on them, so your change was not saved. "
-                "Reload the page to see theirs, then make yours again."
-            )
-        )
+    check_version(fresh, version, _changed())
     return fresh
 
 
@@ -220,12 +221,7 @@ def minutes_save(
     if minutes is None and Minutes.objects.filter(meeting=meeting).exists():
         raise ValidationError(_("The minutes are approved and locked; start a correction to change them."))
     if version is not None and (minutes.version if minutes else 0) != version:
-        raise Conflict(
-            _(
-                "Someone else changed these minutes while you were working on them, so your change was not saved. "
-                "Reload the page to see theirs, then make yours again."
-            )
-        )
+        raise Conflict(_changed())
     if minutes is not None:
         minutes = _lock(minutes, None)
         if minutes.status == MinutesStatus.SUBMITTED:

@@ -24,6 +24,7 @@ from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, MeetingStatus, Prob
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Member, Organisation, subtree_q
+from qinglian.orgs.services import Conflict
 from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 
 STATUSES = ("open", "overdue", "done")
@@ -368,7 +369,7 @@ def _problem_write(request, pk, form_class, name, call, success):
     if form.is_valid():
         try:
             call(problem, form.cleaned_data)
-        except services.Conflict as exc:
+        except Conflict as exc:
             form.add_error(None, exc.message)
             return _detail(request, problem, status=409, **{name: form})
         except ValidationError as exc:
