@@ -3,7 +3,8 @@
 - The day before a meeting, each invitee with a login is reminded (once per meeting and person);
   those whose leave is approved are not.
 - To-dos: a member's invitations awaiting their reply; leave requests awaiting a decision, for
-  the nearest holders of orglife.approve at the meeting's unit (`access.nearest_q`).
+  the nearest holders of orglife.approve at the meeting's unit (`access.nearest_q`), until the
+  meeting's attendance is recorded.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ def leave_todos(user) -> list[TodoItem]:
     if not has_permission(user, "orglife.approve"):
         return []
     # Those nearest to the meeting's unit decide: the committee office above is not asked about every branch.
-    meetings = Meeting.objects.filter(nearest_q(user, "orglife.approve", model=Meeting)).exclude(
-        status=MeetingStatus.CANCELLED
+    # Once attendance is recorded the register says who was on leave: an undecided request is moot.
+    meetings = Meeting.objects.filter(nearest_q(user, "orglife.approve", model=Meeting)).filter(
+        status=MeetingStatus.SCHEDULED
     )
     rows = (
         Attendee.objects.filter(leave_status=LeaveStatus.REQUESTED, meeting__in=meetings.values("pk"))

@@ -10,7 +10,7 @@ from qinglian.core.registry import registry
 from qinglian.orglife.reminders_meetings import REMINDER_KIND, leave_todos, meeting_reminders, reply_todos
 from qinglian.orglife.services import attendance as att
 from qinglian.orglife.services import meetings as svc
-from qinglian.orglife.tests.factories import meeting_make
+from qinglian.orglife.tests.factories import attend_all, meeting_make
 from qinglian.orglife.vocab import LeaveStatus
 
 
@@ -73,3 +73,11 @@ def test_the_committee_office_is_asked_only_where_a_unit_has_no_approver_of_its_
     assert ["第一支部的会" in t.title for t in leave_todos(cast.secretary)] == [True]
     assert ["直属支部的会" in t.title for t in leave_todos(cast.office)] == [True]
     assert minutes_todos(cast.office) == []
+
+
+def test_a_leave_request_leaves_the_list_once_attendance_is_recorded(cast):
+    meeting = meeting_make(cast.tree.branch_a, days=-400, title="去年的会")
+    meeting.attendees.filter(member=cast.members["a1"]).update(leave_status=LeaveStatus.REQUESTED, leave_reason="出差")
+    assert [t.overdue for t in leave_todos(cast.secretary)] == [True]  # held, but attendance not yet recorded
+    attend_all(meeting)
+    assert leave_todos(cast.secretary) == []
