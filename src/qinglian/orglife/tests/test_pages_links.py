@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 
 from qinglian.orglife.tests.factories import attend_all, meeting_make, minutes_make
 from qinglian.orglife.vocab import MeetingKind
@@ -71,3 +72,12 @@ def test_on_a_phone_the_meeting_page_puts_ones_own_part_first_and_cancelling_las
     page = client.get(reverse("orglife:meeting_detail", args=[meeting.pk])).content.decode()
     mine, details, cancel = (page.index(s) for s in ("Your part", ">Details<", "Call it off and tell the invitees"))
     assert mine < details < cancel
+
+
+def test_the_ledger_and_the_year_plan_link_each_other(cast, login):
+    client = login(cast.secretary)
+    org, year = cast.tree.branch_a, timezone.localdate().year
+    ledger = client.get(reverse("orglife:ledger"), {"org": org.pk, "year": year}).content.decode()
+    assert f'{reverse("orglife:plan", args=[org.pk])}?year={year}"' in ledger
+    plan = client.get(reverse("orglife:plan", args=[org.pk]), {"year": year}).content.decode()
+    assert f'{reverse("orglife:ledger")}?org={org.pk}&amp;year={year}"' in plan
