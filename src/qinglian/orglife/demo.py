@@ -12,12 +12,15 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery
+from django.utils import timezone, translation
 
 from qinglian.core.audit import audit_record
-from qinglian.orglife.models import AppraisalEntry, Attendee, Meeting
+from qinglian.core.models import Notification
+from qinglian.orglife.models import AppraisalEntry, AppraisalRound, Attendee, Critique, Meeting, Minutes
 from qinglian.orglife.people import committee_posts
 from qinglian.orglife.services.appraisal import (
     appraisal_open,
@@ -37,13 +40,32 @@ from qinglian.orglife.services.life import critique_add, problem_add, problem_do
 from qinglian.orglife.services.meetings import attendance_record, meeting_notify, meeting_schedule
 from qinglian.orglife.services.minutes import minutes_approve, minutes_save, minutes_submit
 from qinglian.orglife.services.talks import talk_record
-from qinglian.orglife.vocab import AppraisalStatus, CritiqueKind, Grade, MeetingKind, Presence, TalkKind
+from qinglian.orglife.vocab import (
+    AppraisalStatus,
+    CritiqueKind,
+    FollowUpStatus,
+    Grade,
+    MeetingKind,
+    Presence,
+    TalkKind,
+)
 from qinglian.orgs.demo import ROOT_CODE
 from qinglian.orgs.models import CommitteePost, Member, Organisation, Role, RoleAssignment
 from qinglian.orgs.services import role_assign
 from qinglian.orgs.vocab import ON_REGISTER, PartyPost
 
 K = MeetingKind
+
+# Titles are data, written as the ledgers write them (not in the language the loader runs in).
+KIND_NAMES = {
+    K.GENERAL_MEETING: "支部党员大会",
+    K.COMMITTEE_MEETING: "支委会",
+    K.GROUP_MEETING: "党小组会",
+    K.PARTY_LECTURE: "党课",
+    K.THEME_DAY: "主题党日",
+    K.LIFE_MEETING: "组织生活会",
+    K.DEMOCRATIC_LIFE: "民主生活会",
+}
 
 # The gaps left on purpose in last year's record (branch key -> what is missing), for compliance to find.
 GAPS = {
@@ -242,7 +264,7 @@ def _hold(unit: Unit, kind: str, day: date, rng: random.Random, *, approve=True,
     meeting = meeting_schedule(
         org=unit.org,
         kind=kind,
-        title=f"{unit.org.short_name or unit.org.name}{MeetingKind(kind).label}：{title}",
+        title=f"{unit.org.short_name or unit.org.name}{KIND_NAMES[kind]}：{title}",
         topic=title if kind in (K.THEME_DAY, K.LIFE_MEETING, K.DEMOCRATIC_LIFE, K.PARTY_LECTURE) else "",
         starts_at=_at(day, 15 if kind == K.COMMITTEE_MEETING else 14),
         ends_at=_at(day, 17),
@@ -391,6 +413,41 @@ def _appraisal(unit: Unit, year: int, decided_by, rng: random.Random, *, finish:
     report_upward(round=round, version=round.version, actor=unit.actor)
 
 
+def _backdate(root: Organisation, started: datetime, year: int) -> None:
+    """Give the history the times it would have had: the services stamp everything with the loading time.
+
+    Records are dated from their meeting (minutes submitted the day after, approved two days after,
+    check-ins at the start); last year's appraisals were told and reported in the new year's first weeks.
+    """
+    meetings = Meeting.objects.in_subtree(root).filter(starts_at__lt=started)
+
+    def meeting_time(days: int):
+        shifted = ExpressionWrapper(F("ends_at") + timedelta(days=days), output_field=DateTimeField())
+        return Subquery(Meeting.objects.filter(pk=OuterRef("meeting_id")).annotate(t=shifted).values("t")[:1])
+
+    Minutes.objects.filter(meeting__in=meetings).update(
+        created_at=meeting_time(0), submitted_at=meeting_time(1), approved_at=meeting_time(2)
+    )
+    starts = Subquery(Meeting.objects.filter(pk=OuterRef("meeting_id")).values("starts_at")[:1])
+    Attendee.objects.filter(meeting__in=meetings, checked_in_at__isnull=False).update(checked_in_at=starts)
+    Critique.objects.filter(meeting__in=meetings).update(created_at=meeting_time(0))
+    meetings.update(created_at=F("starts_at") - timedelta(days=7))
+    new_year = timezone.make_aware(datetime(year + 1, 1, 8, 10))
+    rounds = AppraisalRound.objects.filter(year=year, organisation__in=Organisation.objects.subtree(root))
+    AppraisalEntry.objects.filter(round__in=rounds).update(
+        self_submitted_at=timezone.make_aware(datetime(year, 12, 10, 16)), told_at=new_year
+    )
+    # 国库处's follow-up was completed in the spring; 信息中心's is still under way.
+    AppraisalEntry.objects.filter(
+        round__in=rounds.filter(organisation__code=f"{ROOT_CODE}-TREASURY"), follow_up_status=FollowUpStatus.OPEN
+    ).update(
+        follow_up_due=date(year + 1, 2, 28),
+        follow_up_status=FollowUpStatus.DONE,
+        follow_up_done_on=date(year + 1, 2, 20),
+    )
+    rounds.update(created_at=timezone.make_aware(datetime(year, 12, 1, 9)), reported_at=new_year + timedelta(days=10))
+
+
 def _upcoming(units: list[Unit], today: date, users: dict, rng: random.Random) -> None:
     """The coming weeks: meetings scheduled and notified; some replies, and the demo member's leave request."""
     budget = next(u for u in units if u.key == "budget")
@@ -400,7 +457,7 @@ def _upcoming(units: list[Unit], today: date, users: dict, rng: random.Random) -
             meeting = meeting_schedule(
                 org=unit.org,
                 kind=kind,
-                title=f"{unit.org.short_name or unit.org.name}{MeetingKind(kind).label}：{title}",
+                title=f"{unit.org.short_name or unit.org.name}{KIND_NAMES[kind]}：{title}",
                 topic=title if kind == K.THEME_DAY else "",
                 starts_at=_at(today + timedelta(days=days), 15),
                 ends_at=_at(today + timedelta(days=days), 17),
@@ -422,9 +479,25 @@ def _upcoming(units: list[Unit], today: date, users: dict, rng: random.Random) -
                     attendee_rsvp(attendee=row, answer="yes", actor=user)
 
 
-@transaction.atomic
 def load(*, members: int = 300) -> dict:
-    """Add the demo's organisational life unless it is there already."""
+    """Add the demo's organisational life unless it is there already.
+
+    Loaded in the site's language (notices and labels are stored as sent). The notices the history sent
+    -- minutes to approve, results told, some only when its transaction commits -- were dealt with at the
+    time, so they are not left in today's inboxes; the coming weeks' notices are.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        started = timezone.now()
+        with transaction.atomic():
+            result = _load_history(started)
+        if not result["loaded"]:
+            return result
+        Notification.objects.filter(created_at__gte=started).delete()
+        with transaction.atomic():
+            return _load_now(result.pop("context"))
+
+
+def _load_history(started: datetime) -> dict:
     root = Organisation.objects.filter(code=ROOT_CODE).first()
     if root is None or Meeting.objects.in_subtree(root).exists():
         return {"loaded": False}
@@ -497,8 +570,16 @@ def load(*, members: int = 300) -> dict:
                 _hold(committee, K.DEMOCRATIC_LIFE, date(year, 12, 28), rng)
     for unit in [u for u in units if ":" not in u.key and u.org.pk in decided_by]:
         _appraisal(unit, last_year, decided_by[unit.org.pk], rng, finish=True)
+    _backdate(root, started, last_year)
+    return {"loaded": True, "context": (root, units, users, rng)}
+
+
+def _load_now(context) -> dict:
+    """This year's open appraisal and the coming weeks' meetings, with their notices."""
+    root, units, users, rng = context
+    today = timezone.localdate()
     budget = next(u for u in units if u.key == "budget")
-    _appraisal(budget, this_year, None, rng, finish=False)
+    _appraisal(budget, today.year, None, rng, finish=False)
     _upcoming(units, today, users, rng)
     count = Meeting.objects.in_subtree(root).count()
     audit_record(actor=None, action="demo.load_orglife", obj=root, changes={"meetings": count})
