@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -20,6 +20,7 @@ from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orglife.models import Attendee, Meeting
 from qinglian.orglife.services import attendance as attendance_services
 from qinglian.orglife.services import meetings as services
+from qinglian.orglife.views.common import FIRST_YEAR, LAST_YEAR, ics_response
 from qinglian.orglife.vocab import MeetingKind, Presence
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.models import Member, Organisation
@@ -238,34 +239,21 @@ def meeting_create(request, payload: MeetingIn):
     return Status(201, _detail(request, meeting.pk))
 
 
-def _ics(meetings, *, name: str, filename: str, request) -> HttpResponse:
-    text = services.meetings_ics(meetings, name=name, base_url=request.build_absolute_uri("/")[:-1])
-    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @router.get("/meetings/calendar.ics", summary="A unit's meetings of one year as iCalendar", response={200: str})
 def meeting_unit_ics(request, org_id: int, year: int):
     org = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationError({"year": _("Give a year between 2000 and 2100.")})
-    meetings = (
-        Meeting.objects.visible_to(request.user)
-        .in_subtree(org)
-        .between(date(year, 1, 1), date(year + 1, 1, 1))
-        .select_related("organisation")
-        .order_by("starts_at", "pk")
-    )
+    meetings = services.unit_year_meetings(request.user, org, year)
     name = _("{org} meetings {year}").format(org=org.display_name, year=year)
-    return _ics(meetings, name=name, filename=f"meetings-{org.pk}-{year}.ics", request=request)
+    return ics_response(meetings, name=name, filename=f"meetings-{org.pk}-{year}.ics", request=request)
 
 
 @router.get("/meetings/mine.ics", summary="The meetings I am invited to, as iCalendar", response={200: str})
 def meeting_mine_ics(request):
     since = timezone.localdate().replace(day=1, month=1, year=timezone.localdate().year - 1)
     meetings = services.my_meetings(request.user).filter(starts_on__gte=since).order_by("starts_at", "pk")
-    return _ics(meetings, name=_("My meetings"), filename="my-meetings.ics", request=request)
+    return ics_response(meetings, name=_("My meetings"), filename="my-meetings.ics", request=request)
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="One meeting with its attendees")
@@ -276,7 +264,7 @@ def meeting_get(request, meeting_id: int):
 @router.get("/meetings/{meeting_id}/meeting.ics", summary="One meeting as iCalendar", response={200: str})
 def meeting_ics(request, meeting_id: int):
     meeting = services.meeting_or_404(request.user, meeting_id)
-    return _ics([meeting], name=meeting.title, filename=f"meeting-{meeting.pk}.ics", request=request)
+    return ics_response([meeting], name=meeting.title, filename=f"meeting-{meeting.pk}.ics", request=request)
 
 
 @router.post("/meetings/{meeting_id}", response=MeetingDetailOut, summary="Change a meeting (send its version)")

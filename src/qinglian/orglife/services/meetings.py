@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -617,6 +617,17 @@ def my_meetings(user):
         Meeting.objects.filter(pk__in=Attendee.objects.filter(member__user=user).values("meeting_id"))
         .annotate(my_rsvp=Subquery(mine.values("rsvp")[:1]), my_leave=Subquery(mine.values("leave_status")[:1]))
         .select_related("organisation")
+    )
+
+
+def unit_year_meetings(user, org: Organisation, year: int):
+    """The meetings of `org` and the units below it in `year` that the user may see, in order."""
+    return (
+        Meeting.objects.visible_to(user)
+        .in_subtree(org)
+        .between(date(year, 1, 1), date(year + 1, 1, 1))
+        .select_related("organisation")
+        .order_by("starts_at", "pk")
     )
 
 

@@ -33,6 +33,7 @@ from qinglian.orglife.forms.appraisal import (
 from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter
 from qinglian.orglife.services import appraisal as services
+from qinglian.orglife.views.common import year_param
 from qinglian.orglife.vocab import APPRAISAL_STEPS, FOLLOW_UP_GRADES, AppraisalStatus, FollowUpStatus, Grade
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
@@ -59,10 +60,6 @@ def _round(request, pk, action=VIEW) -> AppraisalRound:
     return get_visible_or_404(queryset, request.user, action, pk=pk)
 
 
-def _year(value) -> int | None:
-    return int(value) if str(value or "").isdigit() and 2000 <= int(value) <= 2100 else None
-
-
 # --- the list of rounds -------------------------------------------------------------------------------------
 
 
@@ -86,7 +83,7 @@ def _list(request, form=None, status=200):
     root = scope_or_404(request)
     rounds = AppraisalRound.objects.visible_to(request.user).filter(subtree_q(root.path, "organisation__"))
     years = sorted(set(rounds.order_by().values_list("year", flat=True).distinct()), reverse=True)
-    year = _year(request.GET.get("year"))
+    year = year_param(request.GET.get("year"))
     if year:
         rounds = rounds.filter(year=year)
     step = request.GET.get("step") if request.GET.get("step") in S.values else ""
@@ -535,7 +532,7 @@ def appraisal_results(request):
         ),
         reverse=True,
     )
-    year = _year(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
+    year = year_param(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
     rows = reads.results_table(request.user, parent, year)
     columns = _result_columns()
     if request.GET.get("format") == "xlsx":

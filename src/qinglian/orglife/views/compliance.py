@@ -21,6 +21,7 @@ from qinglian.orglife.forms.compliance import FrequencyTightenForm
 from qinglian.orglife.models import Meeting
 from qinglian.orglife.rules import FREQUENCY, kind_rule, kind_rule_of, rule_text
 from qinglian.orglife.services.frequency import frequency_floor, frequency_tighten
+from qinglian.orglife.views.common import year_param
 from qinglian.orglife.vocab import MeetingKind
 from qinglian.orgs.access import can, get_visible_or_404, has_permission
 from qinglian.orgs.middleware import scope_or_404
@@ -35,8 +36,7 @@ LIGHT_FILLS = {Light.GREEN: "C8E6C9", Light.AMBER: "FFE0B2", Light.RED: "FFCDD2"
 
 def _year(request) -> int:
     this = timezone.localdate().year
-    raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= this + 1 else this
+    return year_param(request.GET.get("year"), last=this + 1) or this
 
 
 def _years(year: int) -> list[int]:

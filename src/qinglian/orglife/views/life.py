@@ -20,6 +20,7 @@ from qinglian.orglife.models import Critique, Meeting, Problem
 from qinglian.orglife.people import meeting_people, member_of, unit_people
 from qinglian.orglife.services import life as services
 from qinglian.orglife.services.meetings import attendance_editable
+from qinglian.orglife.views.common import int_param
 from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, MeetingStatus, ProblemStatus
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
@@ -196,19 +197,15 @@ def _problem_or_404(user, pk) -> Problem:
     return problem
 
 
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
 def _filtered(request, root):
     status = request.GET.get("status", "")
     status = status if status in STATUSES else ""
     base = services.problems_visible(request.user).filter(subtree_q(root.path, "organisation__"))
     unit = None
-    unit_id = _int(request.GET.get("unit"))
+    unit_id = int_param(request.GET.get("unit"))
     if unit_id:
         unit = Organisation.objects.filter(pk=unit_id).filter(subtree_q(root.path)).first()
-    owner_id = _int(request.GET.get("owner"))
+    owner_id = int_param(request.GET.get("owner"))
     problems = services.problem_filter(base, status=status, owner_id=owner_id, org=unit)
     return base, problems, {"status": status, "unit": unit, "owner_id": owner_id}
 
@@ -290,7 +287,7 @@ def problem_create(request):
     """A problem put directly on a unit's rectification list (not from a meeting)."""
     root = scope_or_404(request)
     units = _manage_units(request, root)[:300]
-    unit_id = _int(request.POST.get("unit") or request.GET.get("unit"))
+    unit_id = int_param(request.POST.get("unit") or request.GET.get("unit"))
     unit = next((u for u in units if u.pk == unit_id), None) or next((u for u in units if u.pk == root.pk), None)
     if unit is None and units:
         unit = units[0]

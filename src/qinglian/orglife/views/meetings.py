@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from qinglian.orglife.models import Attendee, Meeting
 from qinglian.orglife.rules import kind_rule
 from qinglian.orglife.services import attendance as attendance_services
 from qinglian.orglife.services import meetings as services
+from qinglian.orglife.views.common import FIRST_YEAR, LAST_YEAR, ics_response
 from qinglian.orglife.vocab import LeaveStatus, MeetingKind, MeetingStatus, Presence, Rsvp
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
@@ -642,41 +643,27 @@ def calendar_mine(request):
     return _calendar(request, first=first, meetings=meetings, mine=True)
 
 
-def _ics_response(meetings, *, name: str, filename: str, request) -> HttpResponse:
-    base = request.build_absolute_uri("/")[:-1]
-    text = services.meetings_ics(meetings, name=name, base_url=base)
-    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @login_required
 def meeting_ics(request, pk):
     meeting = _meeting_or_404(request.user, pk)
-    return _ics_response([meeting], name=meeting.title, filename=f"meeting-{meeting.pk}.ics", request=request)
+    return ics_response([meeting], name=meeting.title, filename=f"meeting-{meeting.pk}.ics", request=request)
 
 
 @login_required
 def calendar_unit_ics(request, pk, year):
     org = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=pk)
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Http404
-    meetings = (
-        Meeting.objects.visible_to(request.user)
-        .in_subtree(org)
-        .between(date(year, 1, 1), date(year + 1, 1, 1))
-        .select_related("organisation")
-        .order_by("starts_at", "pk")
-    )
+    meetings = services.unit_year_meetings(request.user, org, year)
     name = _("{org} meetings {year}").format(org=org.display_name, year=year)
-    return _ics_response(meetings, name=name, filename=f"meetings-{org.pk}-{year}.ics", request=request)
+    return ics_response(meetings, name=name, filename=f"meetings-{org.pk}-{year}.ics", request=request)
 
 
 @login_required
 def calendar_mine_ics(request):
     since = timezone.localdate() - timedelta(days=366)
     meetings = _my_meetings(request.user).filter(starts_on__gte=since).order_by("starts_at", "pk")
-    return _ics_response(meetings, name=_("My meetings"), filename="my-meetings.ics", request=request)
+    return ics_response(meetings, name=_("My meetings"), filename="my-meetings.ics", request=request)
 
 
 urls = [

@@ -33,6 +33,7 @@ from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.people import person_name
 from qinglian.orglife.services import minutes as services
 from qinglian.orglife.tasks import LEDGER_FORMATS, ledger_job_start
+from qinglian.orglife.views.common import year_param
 from qinglian.orglife.vocab import ATTENDING, MinutesStatus, Presence
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
@@ -450,16 +451,12 @@ def _ledger_org(request) -> Organisation:
     return scope
 
 
-def _year(value, default: int) -> int:
-    return int(value) if str(value or "").isdigit() and 2000 <= int(value) <= 2100 else default
-
-
 @permission_required("orglife.view")
 def ledger(request):
     """A unit's meetings of one year, with their minutes, and the ledger's exports."""
     org = _ledger_org(request)
     today = timezone.localdate()
-    year = _year(request.GET.get("year"), today.year)
+    year = year_param(request.GET.get("year")) or today.year
     meetings = list(exports.ledger_meetings(org, year))
     for m in meetings:
         m.state = exports.minutes_state(m)
@@ -496,7 +493,7 @@ def ledger_export(request):
     fmt = request.POST.get("format", "")
     if fmt not in LEDGER_FORMATS:
         raise Http404
-    year = _year(request.POST.get("year"), timezone.localdate().year)
+    year = year_param(request.POST.get("year")) or timezone.localdate().year
     job = ledger_job_start(owner=request.user, org=org, year=year, fmt=fmt, lang=get_language())
     if request.htmx:
         response = HttpResponse(status=204)

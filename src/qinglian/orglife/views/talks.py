@@ -20,6 +20,7 @@ from qinglian.orglife.forms.talks import TalkForm
 from qinglian.orglife.models import Talk
 from qinglian.orglife.people import member_of, talk_people
 from qinglian.orglife.services import talks as services
+from qinglian.orglife.views.common import int_param, year_param
 from qinglian.orglife.vocab import TalkKind
 from qinglian.orgs.access import can, has_permission
 from qinglian.orgs.middleware import scope_or_404
@@ -28,10 +29,6 @@ from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 
 YEARS_BACK = 5
 UNIT_CHOICES = 300  # a coverage or record form lists at most this many units; the scope narrows it
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 def _years(today) -> list[int]:
@@ -48,7 +45,7 @@ def talk_list(request):
     if me is not None:
         in_scope |= Q(initiator=me) | Q(counterpart=me)
     talks = services.talks_readable(request.user).filter(in_scope)
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     kind = request.GET.get("kind", "") if request.GET.get("kind") in TalkKind.values else ""
     q = request.GET.get("q", "").strip()[:60]
     if year:
@@ -93,7 +90,7 @@ def talk_create(request):
     if not units:
         raise Http404
     me = member_of(request.user)
-    unit_id = _int(request.POST.get("organisation") or request.GET.get("unit"))
+    unit_id = int_param(request.POST.get("organisation") or request.GET.get("unit"))
     unit = (
         next((u for u in units if u.pk == unit_id), None)
         or next((u for u in units if u.pk == root.pk), None)
@@ -213,7 +210,7 @@ def _coverage_target(request):
         .exclude(kind=Organisation.Kind.GROUP)
         .order_by("path")[:UNIT_CHOICES]
     )
-    unit_id = _int(request.GET.get("unit"))
+    unit_id = int_param(request.GET.get("unit"))
     unit = None
     if unit_id:
         unit = next((u for u in units if u.pk == unit_id), None)
@@ -229,9 +226,7 @@ def _coverage_target(request):
         unit = next((u for u in units if u.pk == root.pk), None) or (units[0] if units else None)
     if unit is None:
         raise Http404
-    year = _int(request.GET.get("year")) or today.year
-    if not 2000 <= year <= today.year:
-        year = today.year
+    year = year_param(request.GET.get("year"), last=today.year) or today.year
     return unit, units, year, today
 
 
