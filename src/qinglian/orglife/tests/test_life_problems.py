@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -278,3 +279,11 @@ def test_the_panel_form_answers_htmx_in_place(meeting, cast, login):
     )
     assert response.status_code == 200 and "李娜" in response.content.decode()
     assert Problem.objects.get().owner == cast.members["a2"]
+
+
+def test_the_status_filter_uses_the_words_of_the_counts_and_badges(cast, login):
+    client = login(cast.secretary)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("orglife:problem_list"), {"status": "open"}).content.decode()
+    pressed = re.search(r'<a class="btn btn-outline-primary active"[^>]*>([^<]+)</a>', page).group(1)
+    assert pressed == "Being rectified"

@@ -228,7 +228,12 @@ def problem_list(request):
         "page": page,
         "counts": counts,
         "today": today,
-        "statuses": [("", _("All")), ("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Rectified"))],
+        "statuses": [
+            ("", _("All")),
+            ("open", ProblemStatus.OPEN.label),
+            ("overdue", _("Overdue")),
+            ("done", ProblemStatus.DONE.label),
+        ],
         "owners": Member.objects.filter(pk__in=base.values("owner_id")).order_by("name_pinyin", "pk"),
         "units": Organisation.objects.filter(pk__in=base.values("organisation_id")).order_by("path"),
         "can_add": can(request.user, "orglife.manage", root)
