@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from docx import Document
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -179,3 +181,10 @@ def document_bytes(doc: Document) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def docx_response(doc: Document, filename: str) -> HttpResponse:
+    """A document to download; a non-ASCII file name is sent the way browsers read it (RFC 6266)."""
+    response = HttpResponse(document_bytes(doc), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -7,9 +7,8 @@ from typing import Literal
 from uuid import UUID
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -132,10 +131,8 @@ def _minutes(request, minutes_id: int, action: str) -> Minutes:
 
 def _versions(request, meeting: Meeting) -> list[Minutes]:
     """The versions the caller may read: all of them for those who write or approve, else the approved ones."""
-    versions = Minutes.objects.filter(meeting=meeting).select_related("author__member", "approved_by__member")
-    if not (can(request.user, "orglife.manage", meeting) or can(request.user, "orglife.approve", meeting)):
-        versions = versions.filter(status=MinutesStatus.APPROVED)
-    versions = list(versions.order_by("-number"))
+    versions = services.minutes_readable(request.user, meeting)
+    versions = list(versions.select_related("author__member", "approved_by__member"))
     record = next((v for v in versions if v.status == MinutesStatus.APPROVED), None)
     if record is not None:
         record.is_record = True
@@ -227,17 +224,10 @@ def minutes_correct(request, meeting_id: int, payload: CorrectIn):
 )
 def minutes_docx(request, meeting_id: int, number: int | None = None):
     meeting = _meeting(request, meeting_id)
-    versions = _versions(request, meeting)
-    minutes = next((v for v in versions if v.number == number), None) if number else None
-    minutes = minutes or next((v for v in versions if getattr(v, "is_record", False)), None)
-    minutes = minutes or (versions[0] if versions else None)
+    minutes = services.minutes_for_export(request.user, meeting, number)
     if minutes is None and not can(request.user, "orglife.manage", meeting):
         raise Http404
-    response = HttpResponse(
-        docx.document_bytes(exports.minutes_document(meeting, minutes)), content_type=docx.CONTENT_TYPE
-    )
-    response["Content-Disposition"] = content_disposition_header(True, exports.minutes_filename(meeting))
-    return response
+    return docx.docx_response(exports.minutes_document(meeting, minutes), exports.minutes_filename(meeting))
 
 
 # -- attachments ------------------------------------------------------------------------------------

@@ -87,6 +87,22 @@ def minutes_open(meeting: Meeting) -> Minutes | None:
     )
 
 
+def minutes_readable(user, meeting: Meeting):
+    """The versions of the meeting's minutes the user may read, newest first: every one for those who write or
+    approve them, the approved ones (the record and those it replaced) for everyone else."""
+    versions = Minutes.objects.filter(meeting=meeting).order_by("-number")
+    if not (can(user, "orglife.manage", meeting) or can(user, "orglife.approve", meeting)):
+        versions = versions.filter(status=MinutesStatus.APPROVED)
+    return versions
+
+
+def minutes_for_export(user, meeting: Meeting, number: int | None = None) -> Minutes | None:
+    """The version a Word export holds: the one asked for, else the record, else the version in the making."""
+    versions = minutes_readable(user, meeting).select_related("approved_by__member")
+    chosen = versions.filter(number=number).first() if number else None
+    return chosen or versions.filter(status=MinutesStatus.APPROVED).first() or versions.first()
+
+
 def attendance_recorded(meeting: Meeting) -> bool:
     """Whether the recorder has marked who came (any invited member's presence is known)."""
     return Attendee.objects.filter(meeting=meeting, member__isnull=False).exclude(presence=Presence.UNKNOWN).exists()

@@ -33,7 +33,7 @@ from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.people import person_name
 from qinglian.orglife.services import minutes as services
 from qinglian.orglife.tasks import LEDGER_FORMATS, ledger_job_start
-from qinglian.orglife.views.common import year_param
+from qinglian.orglife.views.common import int_param, year_param
 from qinglian.orglife.vocab import ATTENDING, MinutesStatus, Presence
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
@@ -145,13 +145,7 @@ def _detail_context(request, meeting: Meeting, **extra) -> dict:
     user = request.user
     manager = can(user, "orglife.manage", meeting)
     approver = can(user, "orglife.approve", meeting)
-    versions = list(
-        Minutes.objects.filter(meeting=meeting)
-        .select_related("author__member", "approved_by__member")
-        .order_by("-number")
-    )
-    if not (manager or approver):
-        versions = [v for v in versions if v.status == MinutesStatus.APPROVED]
+    versions = list(services.minutes_readable(user, meeting).select_related("author__member", "approved_by__member"))
     record = next((v for v in versions if v.status == MinutesStatus.APPROVED), None)
     in_making = next((v for v in versions if v.status != MinutesStatus.APPROVED), None)
     wanted = request.GET.get("v", "")
@@ -426,19 +420,10 @@ def attachment_remove(request, pk: int):
 def minutes_docx(request, pk: int):
     """One meeting's record as a Word document (会议记录), sent straight away."""
     meeting = _meeting(request, pk)
-    versions = Minutes.objects.filter(meeting=meeting).select_related("approved_by__member").order_by("-number")
-    if not (can(request.user, "orglife.manage", meeting) or can(request.user, "orglife.approve", meeting)):
-        versions = versions.filter(status=MinutesStatus.APPROVED)
-    wanted = request.GET.get("v", "")
-    minutes = (versions.filter(number=wanted).first() if wanted.isdigit() else None) or (
-        versions.filter(status=MinutesStatus.APPROVED).first() or versions.first()
-    )
+    minutes = services.minutes_for_export(request.user, meeting, int_param(request.GET.get("v")))
     if minutes is None and not can(request.user, "orglife.manage", meeting):
         raise Http404
-    data = docx.document_bytes(exports.minutes_document(meeting, minutes))
-    response = HttpResponse(data, content_type=docx.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, exports.minutes_filename(meeting))
-    return response
+    return docx.docx_response(exports.minutes_document(meeting, minutes), exports.minutes_filename(meeting))
 
 
 def _ledger_org(request) -> Organisation:
