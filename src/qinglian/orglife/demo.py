@@ -493,6 +493,13 @@ def load(*, members: int = 300) -> dict:
         if not result["loaded"]:
             return result
         Notification.objects.filter(created_at__gte=started).delete()
+        # The results told in the history are sent when the outermost transaction commits (the demo command loads
+        # every app in one): this runs after those sends, so they go too.
+        told = [
+            f"appraisal:{pk}:told"
+            for pk in AppraisalEntry.objects.filter(told_at__isnull=False).values_list("pk", flat=True)
+        ]
+        transaction.on_commit(lambda: Notification.objects.filter(dedupe_key__in=told).delete())
         with transaction.atomic():
             return _load_now(result.pop("context"))
 

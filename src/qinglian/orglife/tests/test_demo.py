@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from qinglian.core.audit import audit_verify
+from qinglian.core.models import Notification
 from qinglian.orglife import demo as orglife_demo
 from qinglian.orglife.compliance.table import compliance_table
 from qinglian.orglife.coverage import talk_coverage
@@ -36,11 +37,12 @@ EXPECTED = {
 
 
 @pytest.fixture
-def loaded(db):
+def loaded(db, django_capture_on_commit_callbacks):
     demo.load(members=300)
     demo_structure.load()
     load_transfers()
-    return orglife_demo.load()
+    with django_capture_on_commit_callbacks(execute=True):  # what the command's commit runs: notices sent then
+        return orglife_demo.load()
 
 
 def _branch(key: str) -> Organisation:
@@ -87,6 +89,8 @@ def test_the_demo_year_and_what_compliance_finds_in_it(loaded):
     grades = Counter(budget_round.entries.exclude(final_grade="").values_list("final_grade", flat=True))
     assert grades[Grade.EXCELLENT] * 3 <= sum(grades.values())
     assert AppraisalRound.objects.get(year=year + 1, organisation=_branch("BUDGET")).status == AppraisalStatus.PEER
+    # They were told long ago: no notice of last year's results waits in today's inboxes.
+    assert not Notification.objects.filter(kind="appraisal").exists()
 
     # Talks cover the budget branch but for two pairs, which the coverage table lists as missing.
     coverage = talk_coverage(_branch("BUDGET"), year)
