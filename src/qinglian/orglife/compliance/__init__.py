@@ -35,6 +35,6 @@ Cost: one query for the units (the caller's), one for the rule versions of the y
 count of counted meetings per (unit, kind, month); rules are resolved once per distinct set of
 subtree versions that apply, not per unit.
 
-`table` holds the computation and the table of a scope, `plan` a unit's year plan; a unit tightens a
+`table` holds the computation and the table of a scope, `plan` a unit's year plan and rules; a unit tightens a
 rule for its subtree through the service `orglife.services.frequency`.
 """

@@ -1,4 +1,5 @@
-"""The year plan of one unit: per kind of meeting, every period it owes with its due day, meetings and status."""
+"""One unit's year: per kind of meeting, every period it owes with its due day, meetings and status; and the
+frequency rules in force for its subtree."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from qinglian.core.models import Rule
 from qinglian.orglife.compliance.table import Cell, Period, RuleBook, unit_cells, worst, year_bounds
 from qinglian.orglife.models import Meeting
-from qinglian.orglife.rules import KindRule, rule_text
+from qinglian.orglife.rules import FREQUENCY, KindRule, rule_text
 from qinglian.orglife.vocab import MeetingKind
 from qinglian.orgs.models import Organisation
 
@@ -78,8 +79,7 @@ def unit_plan(*, org: Organisation, year: int, on: date | None = None, meetings=
             ok[m.starts_on.month] += m.quorum_met is not False
     counts = {(org.pk, kind): (tuple(held), tuple(ok)) for kind, (held, ok) in by_kind.items()}
     cells = unit_cells(org, book, counts, on=on)
-    override_paths = {p.row.org_path for c in cells.values() for p in c.periods if p.row.org_path}
-    owners = {o.path: o for o in Organisation.objects.filter(path__in=override_paths)} if override_paths else {}
+    owners = _tightened_by({p.row for c in cells.values() for p in c.periods})
     kinds = []
     for kind in MeetingKind.values:
         cell = cells.get(kind)
@@ -90,6 +90,55 @@ def unit_plan(*, org: Organisation, year: int, on: date | None = None, meetings=
         latest = cell.periods[-1]
         kinds.append(KindPlan(kind, cell, latest.rule, latest.row, owners.get(latest.row.org_path)))
     return Plan(org, year, on, kinds, book.reminder_days(org, on))
+
+
+def _tightened_by(rows) -> dict[str, Organisation]:
+    """The units (by path) whose subtrees these rule versions were made for: one query, none for system rules."""
+    paths = {row.org_path for row in rows if row.org_path}
+    return {o.path: o for o in Organisation.objects.filter(path__in=paths)} if paths else {}
+
+
+@dataclass
+class RuleInForce:
+    """The frequency rule of one kind of meeting in force for a unit's subtree: the system's, or tightened."""
+
+    kind: str
+    rule: KindRule
+    row: Rule
+    owner: Organisation | None  # the unit that tightened it (None: the system rule)
+    here: bool  # tightened by this unit itself
+    applies: bool  # owed by the unit itself, not only by units below it
+
+    @property
+    def label(self) -> str:
+        return str(MeetingKind(self.kind).label)
+
+    @property
+    def text(self) -> str:
+        return rule_text(self.rule)
+
+
+def rules_in_force(org: Organisation, on: date) -> list[RuleInForce]:
+    """Per kind of meeting, the frequency rule in force for `org`'s subtree on the day `on` (two queries)."""
+    book = RuleBook(on.year)
+    matching = book.matching(org.path)
+    found = []
+    for kind in MeetingKind.values:
+        row = book.row_in_force(FREQUENCY + kind, matching, on)
+        if row is not None:
+            found.append((kind, book.kind_rule(kind, row), row))
+    owners = _tightened_by(row for _kind, _rule, row in found)
+    return [
+        RuleInForce(
+            kind=kind,
+            rule=rule,
+            row=row,
+            owner=owners.get(row.org_path),
+            here=row.org_path == org.path,
+            applies=org.kind in rule.org_kinds,
+        )
+        for kind, rule, row in found
+    ]
 
 
 def schedule_day(period: Period, on: date) -> date:

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from qinglian.core.audit import audit_record
 from qinglian.core.lib.dates import add_months
 from qinglian.core.views import permission_required
-from qinglian.orglife.compliance.plan import schedule_day, unit_plan
-from qinglian.orglife.compliance.table import LIGHT_LABELS, OPEN_LABEL, Light, RuleBook, compliance_table
+from qinglian.orglife.compliance.plan import rules_in_force, schedule_day, unit_plan
+from qinglian.orglife.compliance.table import LIGHT_LABELS, OPEN_LABEL, Light, compliance_table
 from qinglian.orglife.forms.compliance import FrequencyTightenForm
 from qinglian.orglife.models import Meeting
-from qinglian.orglife.rules import FREQUENCY, kind_rule, kind_rule_of, rule_text
+from qinglian.orglife.rules import kind_rule, kind_rule_of, rule_text
 from qinglian.orglife.services.frequency import frequency_floor, frequency_tighten
 from qinglian.orglife.views.common import year_param
 from qinglian.orglife.vocab import MeetingKind
@@ -153,29 +153,12 @@ def plan(request, pk: int):
 def compliance_rules(request, pk: int):
     """The frequency rules in force for a unit's subtree: the system's, or tightened above or here."""
     org = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=pk)
-    today = timezone.localdate()
-    book = RuleBook(today.year)
-    matching = book.matching(org.path)
-    entries = []
-    for kind in MeetingKind.values:
-        row = book.row_in_force(FREQUENCY + kind, matching, today)
-        if row is not None:
-            rule = book.kind_rule(kind, row)
-            entries.append(
-                {"kind": kind, "label": MeetingKind(kind).label, "rule": rule, "row": row, "text": rule_text(rule)}
-            )
-    paths = {e["row"].org_path for e in entries if e["row"].org_path}
-    owners = {o.path: o for o in Organisation.objects.filter(path__in=paths)}
-    for e in entries:
-        e["owner"] = owners.get(e["row"].org_path)
-        e["here"] = e["row"].org_path == org.path
-        e["applies"] = org.kind in e["rule"].org_kinds
     return render(
         request,
         "orglife/compliance_rules.html",
         {
             "org": org,
-            "entries": entries,
+            "entries": rules_in_force(org, timezone.localdate()),
             "can_tighten": can(request.user, APPROVE, org) and org.is_active,
             "can_read_rules": has_permission(request.user, "rule.view"),
         },
