@@ -34,10 +34,9 @@ STATUSES = ("open", "overdue", "done")
 # --- the life meeting's panel ---------------------------------------------------------------------------------
 
 
-def _meeting_or_404(user, pk) -> Meeting:
-    return get_visible_or_404(
-        Meeting.objects.select_related("organisation"), user, "orglife.view", pk=pk, kind__in=LIFE_KINDS
-    )
+def _meeting_or_404(user, pk, action: str = "orglife.view") -> Meeting:
+    """A life meeting (other kinds have no panel) at a unit where the user holds `action`."""
+    return get_visible_or_404(Meeting.objects.select_related("organisation"), user, action, pk=pk, kind__in=LIFE_KINDS)
 
 
 def meeting_url(meeting: Meeting) -> str:
@@ -165,9 +164,7 @@ def critique_remove(request, pk: int):
 @require_POST
 def life_problem_add(request, pk: int):
     """A problem found at the meeting, added from its panel."""
-    meeting = get_visible_or_404(
-        Meeting.objects.select_related("organisation"), request.user, "orglife.manage", pk=pk, kind__in=LIFE_KINDS
-    )
+    meeting = _meeting_or_404(request.user, pk, "orglife.manage")
     form = ProblemForm(request.POST, people=meeting_people(meeting), prefix="problem")
     if form.is_valid():
         try:

@@ -55,10 +55,6 @@ DEFAULT_KIND = {"group": MeetingKind.GROUP_MEETING, "committee": MeetingKind.DEM
 # --- fetching, with access control -----------------------------------------------------------------------
 
 
-def _meeting_or_404(user, pk, action: str = VIEW) -> Meeting:
-    return services.meeting_or_404(user, pk, action)
-
-
 def _attendee_or_404(meeting: Meeting, attendee_id) -> Attendee:
     row = Attendee.objects.filter(meeting=meeting, pk=attendee_id).select_related("member").first()
     if row is None:
@@ -238,7 +234,7 @@ def _initial(meeting: Meeting) -> dict:
 
 @login_required
 def meeting_edit(request, pk):
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     if meeting.status == MeetingStatus.CANCELLED:
         messages.error(request, _("This meeting was cancelled; it can no longer be changed."))
         return redirect("orglife:meeting_detail", pk=meeting.pk)
@@ -346,7 +342,7 @@ def _plan_url(meeting: Meeting) -> str:
 
 @login_required
 def meeting_detail(request, pk):
-    return _detail(request, _meeting_or_404(request.user, pk))
+    return _detail(request, services.meeting_or_404(request.user, pk))
 
 
 def _back(meeting: Meeting):
@@ -356,7 +352,7 @@ def _back(meeting: Meeting):
 @login_required
 @require_POST
 def meeting_notify(request, pk):
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     try:
         sent = services.meeting_notify(meeting=meeting, actor=request.user)
     except ValidationError as exc:
@@ -372,7 +368,7 @@ def meeting_notify(request, pk):
 @login_required
 @require_POST
 def meeting_cancel(request, pk):
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -390,7 +386,7 @@ def meeting_cancel(request, pk):
 @login_required
 @require_POST
 def meeting_invitee_add(request, pk):
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     form = InviteForm(request.POST, people=_people(request.user))
     if form.is_valid():
         try:
@@ -406,7 +402,7 @@ def meeting_invitee_add(request, pk):
 @login_required
 @require_POST
 def meeting_invitee_remove(request, pk, attendee_id):
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     row = _attendee_or_404(meeting, attendee_id)
     try:
         services.invitee_remove(meeting=meeting, attendee=row, actor=request.user)
@@ -420,7 +416,7 @@ def meeting_invitee_remove(request, pk, attendee_id):
 @login_required
 @require_POST
 def meeting_guest_add(request, pk):
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     form = GuestForm(request.POST)
     if form.is_valid():
         try:
@@ -446,7 +442,7 @@ def _mine_or_error(request, meeting):
 @login_required
 @require_POST
 def meeting_rsvp(request, pk):
-    meeting = _meeting_or_404(request.user, pk)
+    meeting = services.meeting_or_404(request.user, pk)
     mine = _mine_or_error(request, meeting)
     if mine is not None:
         answer = request.POST.get("answer", "")
@@ -462,7 +458,7 @@ def meeting_rsvp(request, pk):
 @login_required
 @require_POST
 def meeting_leave(request, pk):
-    meeting = _meeting_or_404(request.user, pk)
+    meeting = services.meeting_or_404(request.user, pk)
     mine = _mine_or_error(request, meeting)
     if mine is None:
         return _back(meeting)
@@ -481,7 +477,7 @@ def meeting_leave(request, pk):
 @login_required
 @require_POST
 def meeting_leave_decide(request, pk, attendee_id):
-    meeting = _meeting_or_404(request.user, pk, "orglife.approve")
+    meeting = services.meeting_or_404(request.user, pk, "orglife.approve")
     row = _attendee_or_404(meeting, attendee_id)
     approve = request.POST.get("decision") == "approve"
     try:
@@ -497,7 +493,7 @@ def meeting_leave_decide(request, pk, attendee_id):
 @login_required
 def meeting_attendance(request, pk):
     """The recorder's register of who came: a presence and a reason for absence per invitee."""
-    meeting = _meeting_or_404(request.user, pk)
+    meeting = services.meeting_or_404(request.user, pk)
     if not services.may_record(request.user, meeting):
         raise Http404
     rows = list(meeting.attendees.select_related("member").order_by(*services.ATTENDEE_ORDER))
@@ -526,7 +522,7 @@ def meeting_attendance(request, pk):
 @login_required
 def meeting_checkin_code(request, pk):
     """The code in big type, for the projector, with a QR code of the members' check-in page."""
-    meeting = _meeting_or_404(request.user, pk, MANAGE)
+    meeting = services.meeting_or_404(request.user, pk, MANAGE)
     url = request.build_absolute_uri(reverse("orglife:meeting_checkin", args=[meeting.pk]))
     opens, closes = attendance_services.checkin_window(meeting)
     context = {
@@ -542,7 +538,7 @@ def meeting_checkin_code(request, pk):
 @login_required
 def meeting_checkin(request, pk):
     """The member's page: type the code shown at the meeting."""
-    meeting = _meeting_or_404(request.user, pk)
+    meeting = services.meeting_or_404(request.user, pk)
     mine = attendance_services.my_attendee(meeting, request.user)
     form = CheckinForm(request.POST or None)
     status = 200
@@ -631,21 +627,17 @@ def calendar(request):
     return _calendar(request, first=first, meetings=meetings, mine=False, unit=unit, units=units)
 
 
-def _my_meetings(user):
-    return services.my_meetings(user)
-
-
 @login_required
 def calendar_mine(request):
     """The meetings the user is invited to (through their member record), by month."""
     first = _month(request)
-    meetings = _my_meetings(request.user).between(*_month_range(first)).order_by("starts_at", "pk")
+    meetings = services.my_meetings(request.user).between(*_month_range(first)).order_by("starts_at", "pk")
     return _calendar(request, first=first, meetings=meetings, mine=True)
 
 
 @login_required
 def meeting_ics(request, pk):
-    meeting = _meeting_or_404(request.user, pk)
+    meeting = services.meeting_or_404(request.user, pk)
     return ics_response([meeting], name=meeting.title, filename=f"meeting-{meeting.pk}.ics", request=request)
 
 
@@ -662,7 +654,7 @@ def calendar_unit_ics(request, pk, year):
 @login_required
 def calendar_mine_ics(request):
     since = timezone.localdate() - timedelta(days=366)
-    meetings = _my_meetings(request.user).filter(starts_on__gte=since).order_by("starts_at", "pk")
+    meetings = services.my_meetings(request.user).filter(starts_on__gte=since).order_by("starts_at", "pk")
     return ics_response(meetings, name=_("My meetings"), filename="my-meetings.ics", request=request)
 
 
