@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qinglian.core.lib.dates import add_months
 from qinglian.core.models import Rule
 from qinglian.orglife.models import Meeting
 from qinglian.orglife.rules import FREQUENCY, PERIOD_MONTHS, KindRule, kind_rule_of
@@ -338,7 +339,7 @@ def active_months(org: Organisation, year: int) -> range:
 
 def _month_end(year: int, month: int) -> date:
     """The first day after the month."""
-    return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return add_months(date(year, month, 1), 1)
 
 
 def _due(rule: KindRule, start: date, end: date) -> date:

@@ -583,8 +583,7 @@ def _grid(first: date, meetings) -> tuple[list, list]:
 
 def _calendar(request, *, first: date, meetings, mine: bool, unit=None, units=()):
     grid, days = _grid(first, meetings)
-    prev_month = (first - timedelta(days=1)).replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
+    prev_month, next_month = add_months(first, -1), add_months(first, 1)
     context = {
         "first": first,
         "grid": grid,
@@ -606,7 +605,7 @@ def _calendar(request, *, first: date, meetings, mine: bool, unit=None, units=()
 def _month_range(first: date) -> tuple[date, date]:
     """The days shown on the month's grid: from the Monday on or before the 1st to the Sunday after the end."""
     start = first - timedelta(days=first.weekday())
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    last = add_months(first, 1) - timedelta(days=1)
     return start, last + timedelta(days=7 - last.weekday())
 
 
