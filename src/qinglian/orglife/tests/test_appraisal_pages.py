@@ -3,6 +3,7 @@ and its .xlsx, the to-dos and the member page's section."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -230,3 +231,14 @@ def test_the_pages_render_in_chinese(people, client):
     client.force_login(people.member)
     assert client.get(reverse("orglife:appraisal_self", args=[round.pk])).status_code == 200
     assert client.get(reverse("orglife:appraisal_vote", args=[round.pk])).status_code == 200
+
+
+def test_readers_of_a_round_are_not_told_to_fill_in_the_runners_forms(people, client):
+    round = appraisal_round_at(people.tree.branch_a, "peer")
+    client.cookies["django_language"] = "en"
+    url = reverse("orglife:appraisal_detail", args=[round.pk])
+    client.force_login(people.secretary)
+    assert "Enter the counts of the masses' paper ballots below" in html.unescape(client.get(url).content.decode())
+    client.force_login(people.auditor)
+    page = html.unescape(client.get(url).content.decode())
+    assert "masses vote on paper" in page and "below" not in page.split("This step")[1].split("</p>")[0]
