@@ -58,7 +58,7 @@ K = MeetingKind
 
 # Titles are data, written as the ledgers write them (not in the language the loader runs in).
 KIND_NAMES = {
-    K.GENERAL_MEETING: "支部党员大会",
+    K.GENERAL_MEETING: "党员大会",  # after the branch's short name: 预算处支部党员大会
     K.COMMITTEE_MEETING: "支委会",
     K.GROUP_MEETING: "党小组会",
     K.PARTY_LECTURE: "党课",
