@@ -69,7 +69,7 @@ def _units(request, root):
         Organisation.objects.active()
         .branches()
         .visible_to(request.user, PERMISSION)
-        .filter(subtree_q(root.path))
+        .subtree(root)
         .order_by("path")[: MAX_UNITS + 1]
     )
 
@@ -115,7 +115,7 @@ def appraisal_open(request):
     chosen = request.POST.get("organisation", "")
     if chosen.isdigit():  # another unit's branch answers 404, as everywhere
         get_visible_or_404(Organisation.objects, request.user, PERMISSION, pk=int(chosen))
-    units = Organisation.objects.active().branches().visible_to(request.user, PERMISSION).filter(subtree_q(root.path))
+    units = Organisation.objects.active().branches().visible_to(request.user, PERMISSION).subtree(root)
     form = RoundOpenForm(request.POST, units=units.order_by("path"))
     if form.is_valid():
         try:

@@ -201,7 +201,7 @@ def _filtered(request, root):
     unit = None
     unit_id = int_param(request.GET.get("unit"))
     if unit_id:
-        unit = Organisation.objects.filter(pk=unit_id).filter(subtree_q(root.path)).first()
+        unit = Organisation.objects.filter(pk=unit_id).subtree(root).first()
     owner_id = int_param(request.GET.get("owner"))
     problems = services.problem_filter(base, status=status, owner_id=owner_id, org=unit)
     return base, problems, {"status": status, "unit": unit, "owner_id": owner_id}
@@ -234,7 +234,7 @@ def problem_list(request):
         "owners": Member.objects.filter(pk__in=base.values("owner_id")).order_by("name_pinyin", "pk"),
         "units": Organisation.objects.filter(pk__in=base.values("organisation_id")).order_by("path"),
         "can_add": can(request.user, "orglife.manage", root)
-        or Organisation.objects.visible_to(request.user, "orglife.manage").filter(subtree_q(root.path)).exists(),
+        or Organisation.objects.visible_to(request.user, "orglife.manage").subtree(root).exists(),
         **filters,
     }
     return render(request, "orglife/problem_list.html", context)
@@ -276,12 +276,7 @@ def problem_export(request):
 
 
 def _manage_units(request, root):
-    return (
-        Organisation.objects.visible_to(request.user, "orglife.manage")
-        .active()
-        .filter(subtree_q(root.path))
-        .order_by("path")
-    )
+    return Organisation.objects.visible_to(request.user, "orglife.manage").active().subtree(root).order_by("path")
 
 
 @permission_required("orglife.manage")

@@ -41,7 +41,7 @@ from qinglian.orglife.views.common import FIRST_YEAR, LAST_YEAR, ics_response
 from qinglian.orglife.vocab import LeaveStatus, MeetingKind, MeetingStatus, Presence, Rsvp
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import Member, Organisation, subtree_q
+from qinglian.orgs.models import Member, Organisation
 
 VIEW, MANAGE = "orglife.view", "orglife.manage"
 PAGE_SIZE = 30
@@ -64,7 +64,7 @@ def _attendee_or_404(meeting: Meeting, attendee_id) -> Attendee:
 
 def _units(user, root: Organisation, action: str):
     """Active units at or below the scope where the user holds `action`."""
-    return Organisation.objects.visible_to(user, action).active().filter(subtree_q(root.path)).order_by("path")
+    return Organisation.objects.visible_to(user, action).active().subtree(root).order_by("path")
 
 
 def _filter_units(user, root: Organisation) -> list[Organisation]:

@@ -37,7 +37,7 @@ from qinglian.orglife.views.common import int_param, year_param
 from qinglian.orglife.vocab import ATTENDING, MinutesStatus, Presence
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import Organisation, subtree_q
+from qinglian.orgs.models import Organisation
 from qinglian.reports import docx
 
 WORKFLOW_ACTIONS = (
@@ -452,7 +452,7 @@ def ledger(request):
     options = list(
         Organisation.objects.visible_to(request.user, "orglife.view")
         .active()
-        .filter(subtree_q(scope.path))
+        .subtree(scope)
         .order_by("path")[:LEDGER_ORG_OPTIONS]
     )
     if org.pk not in {o.pk for o in options}:

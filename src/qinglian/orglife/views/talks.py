@@ -206,7 +206,7 @@ def _coverage_target(request):
     units = list(
         Organisation.objects.visible_to(request.user, "orglife.talk_view")
         .active()
-        .filter(subtree_q(root.path))
+        .subtree(root)
         .exclude(kind=Organisation.Kind.GROUP)
         .order_by("path")[:UNIT_CHOICES]
     )
@@ -217,7 +217,8 @@ def _coverage_target(request):
         if unit is None:
             unit = (
                 Organisation.objects.visible_to(request.user, "orglife.talk_view")
-                .filter(subtree_q(root.path), pk=unit_id)
+                .subtree(root)
+                .filter(pk=unit_id)
                 .first()
             )
         if unit is None:
