@@ -189,6 +189,13 @@ class Unit:
     actor: object  # the secretary's login: schedules, records and approves
 
 
+def _kind_title(org: Organisation, kind: str) -> str:
+    """The unit's name and the kind as a ledger writes them: 预算处支部党员大会, 第一党小组会 (not …党小组党小组会)."""
+    name, label = org.short_name or org.name, KIND_NAMES[kind]
+    overlap = next((n for n in range(len(label), 0, -1) if name.endswith(label[:n])), 0)
+    return name + label[overlap:]
+
+
 def _at(day: date, hour: int = 14) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
@@ -264,7 +271,7 @@ def _hold(unit: Unit, kind: str, day: date, rng: random.Random, *, approve=True,
     meeting = meeting_schedule(
         org=unit.org,
         kind=kind,
-        title=f"{unit.org.short_name or unit.org.name}{KIND_NAMES[kind]}：{title}",
+        title=f"{_kind_title(unit.org, kind)}：{title}",
         topic=title if kind in (K.THEME_DAY, K.LIFE_MEETING, K.DEMOCRATIC_LIFE, K.PARTY_LECTURE) else "",
         starts_at=_at(day, 15 if kind == K.COMMITTEE_MEETING else 14),
         ends_at=_at(day, 17),
@@ -457,7 +464,7 @@ def _upcoming(units: list[Unit], today: date, users: dict, rng: random.Random) -
             meeting = meeting_schedule(
                 org=unit.org,
                 kind=kind,
-                title=f"{unit.org.short_name or unit.org.name}{KIND_NAMES[kind]}：{title}",
+                title=f"{_kind_title(unit.org, kind)}：{title}",
                 topic=title if kind == K.THEME_DAY else "",
                 starts_at=_at(today + timedelta(days=days), 15),
                 ends_at=_at(today + timedelta(days=days), 17),
