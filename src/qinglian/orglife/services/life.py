@@ -10,7 +10,6 @@ The services check the actor's roles themselves (PermissionDenied); an actor of 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -208,14 +207,6 @@ def life_rows(user, meeting: Meeting) -> list[PanelRow]:
         row.readable = read_all or (me is not None and row.member.pk == me.pk)
     # The viewer's own line first: it is the one they came to read.
     return sorted(rows.values(), key=lambda row: not (me is not None and row.member.pk == me.pk))
-
-
-def critique_counts(meeting: Meeting) -> dict[int, dict[str, int]]:
-    """Per subject: how many self-criticisms and criticisms received (what every viewer may know)."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"self": 0, "received": 0})
-    for subject_id, kind in Critique.objects.filter(meeting=meeting).values_list("subject_id", "kind"):
-        counts[subject_id]["self" if kind == CritiqueKind.SELF else "received"] += 1
-    return dict(counts)
 
 
 # --- problems and their rectification ------------------------------------------------------------------------

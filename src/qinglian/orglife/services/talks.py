@@ -40,13 +40,6 @@ def talks_readable(user):
     return Talk.objects.filter(q)
 
 
-def talk_may_read(user, talk: Talk) -> bool:
-    me = member_of(user)
-    return can(user, "orglife.talk_view", talk) or (
-        me is not None and me.pk in (talk.initiator_id, talk.counterpart_id)
-    )
-
-
 def talk_may_update(user, talk: Talk, *, today: date | None = None) -> bool:
     """The unit's recorders; or whoever recorded it, within RECORDER_EDIT_DAYS of recording it."""
     if can(user, "orglife.talk_record", talk):
