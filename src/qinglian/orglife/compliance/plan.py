@@ -103,19 +103,13 @@ class RuleInForce:
     """The frequency rule of one kind of meeting in force for a unit's subtree: the system's, or tightened."""
 
     kind: str
+    label: str
     rule: KindRule
+    text: str  # the rule in a sentence
     row: Rule
     owner: Organisation | None  # the unit that tightened it (None: the system rule)
     here: bool  # tightened by this unit itself
     applies: bool  # owed by the unit itself, not only by units below it
-
-    @property
-    def label(self) -> str:
-        return str(MeetingKind(self.kind).label)
-
-    @property
-    def text(self) -> str:
-        return rule_text(self.rule)
 
 
 def rules_in_force(org: Organisation, on: date) -> list[RuleInForce]:
@@ -131,7 +125,9 @@ def rules_in_force(org: Organisation, on: date) -> list[RuleInForce]:
     return [
         RuleInForce(
             kind=kind,
+            label=str(MeetingKind(kind).label),
             rule=rule,
+            text=rule_text(rule),
             row=row,
             owner=owners.get(row.org_path),
             here=row.org_path == org.path,
