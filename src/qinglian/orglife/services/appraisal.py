@@ -98,8 +98,36 @@ def _names(entries: Iterable[AppraisalEntry], limit: int = 12) -> str:
     return sep.join(names)
 
 
-def _official_grades() -> str:
-    return "、".join(Grade.values)
+def _unofficial(values: Iterable[str]) -> ValidationError:
+    return ValidationError(
+        _("“{value}” is not an official grade; the grades are {grades}.").format(
+            value="”, “".join(values), grades="、".join(Grade.values)
+        )
+    )
+
+
+def _refuse_unofficial(values: Iterable[str]) -> None:
+    """Refuse grades that are not among the official ones (a blank is no grade)."""
+    unknown = sorted({value for value in values if value and value not in Grade.values})
+    if unknown:
+        raise _unofficial(unknown)
+
+
+def _refuse_probationary(entries: list[AppraisalEntry]) -> None:
+    """Refuse grading these probationary members."""
+    if entries:
+        raise ValidationError(
+            _("Probationary members take part but receive no grade: {names}.").format(names=_names(entries))
+        )
+
+
+def _refuse_strangers(ids: Iterable[int]) -> None:
+    """Refuse entry ids that are not the round's."""
+    strangers = sorted(ids)
+    if strangers:
+        raise ValidationError(
+            _("Not members of this appraisal: entries {ids}.").format(ids=", ".join(str(pk) for pk in strangers))
+        )
 
 
 def _may(actor, obj) -> None:
@@ -171,11 +199,7 @@ def _entries_of(round: AppraisalRound, ids: Iterable[int]) -> dict[int, Appraisa
         .select_related("member")
         .filter(round=round, pk__in=wanted)
     }
-    strangers = sorted(wanted - set(rows))
-    if strangers:
-        raise ValidationError(
-            _("Not members of this appraisal: entries {ids}.").format(ids=", ".join(str(pk) for pk in strangers))
-        )
+    _refuse_strangers(wanted - set(rows))
     return rows
 
 
@@ -183,18 +207,8 @@ def _set_grades(round: AppraisalRound, grades: Mapping[int, str], field: str) ->
     """Check a batch of grades against the official set, probation and the cap; save all or none."""
     cleaned = {int(pk): (value or "").strip() for pk, value in grades.items()}
     rows = _entries_of(round, cleaned)
-    unknown = sorted({value for value in cleaned.values() if value and value not in Grade.values})
-    if unknown:
-        raise ValidationError(
-            _("“{value}” is not an official grade; the grades are {grades}.").format(
-                value="”, “".join(unknown), grades=_official_grades()
-            )
-        )
-    probationary = [rows[pk] for pk, value in cleaned.items() if value and rows[pk].probationary]
-    if probationary:
-        raise ValidationError(
-            _("Probationary members take part but receive no grade: {names}.").format(names=_names(probationary))
-        )
+    _refuse_unofficial(cleaned.values())
+    _refuse_probationary([rows[pk] for pk, value in cleaned.items() if value and rows[pk].probationary])
     picture = dict(AppraisalEntry.objects.filter(round=round, probationary=False).values_list("pk", field))
     picture.update({pk: value for pk, value in cleaned.items() if pk in picture})
     _check_cap(round, picture.values(), graded=len(picture))
@@ -419,23 +433,9 @@ def peer_vote(*, round: AppraisalRound, grades: Mapping[int, str], actor) -> App
     grades = {int(pk): (value or "").strip() for pk, value in grades.items()}
     if voter.pk in grades:
         raise ValidationError(_("Your ballot grades your colleagues, not yourself."))
-    strangers = sorted(pk for pk in grades if pk not in entries)
-    if strangers:
-        raise ValidationError(
-            _("Not members of this appraisal: entries {ids}.").format(ids=", ".join(str(pk) for pk in strangers))
-        )
-    probationary = [entries[pk] for pk in grades if pk not in ballot]
-    if probationary:
-        raise ValidationError(
-            _("Probationary members take part but receive no grade: {names}.").format(names=_names(probationary))
-        )
-    unknown = sorted({value for value in grades.values() if value and value not in Grade.values})
-    if unknown:
-        raise ValidationError(
-            _("“{value}” is not an official grade; the grades are {grades}.").format(
-                value="”, “".join(unknown), grades=_official_grades()
-            )
-        )
+    _refuse_strangers(pk for pk in grades if pk not in entries)
+    _refuse_probationary([entries[pk] for pk in grades if pk not in ballot])
+    _refuse_unofficial(grades.values())
     missing = [entries[pk] for pk in sorted(ballot, key=lambda pk: (entries[pk].member.name_pinyin, pk))]
     missing = [e for e in missing if not grades.get(e.pk)]
     if missing:
@@ -470,21 +470,13 @@ def masses_tally_enter(
     _require_step(fresh, S.PEER, _("the masses' tally"))
     counts = {int(pk): per_grade for pk, per_grade in counts.items()}
     rows = _entries_of(fresh, counts)
-    probationary = [rows[pk] for pk in counts if rows[pk].probationary]
-    if probationary:
-        raise ValidationError(
-            _("Probationary members take part but receive no grade: {names}.").format(names=_names(probationary))
-        )
+    _refuse_probationary([rows[pk] for pk in counts if rows[pk].probationary])
     cleaned: dict[int, dict[str, int]] = {}
     for pk, per_grade in counts.items():
         row = {}
         for grade, count in (per_grade or {}).items():
             if grade not in Grade.values:
-                raise ValidationError(
-                    _("“{value}” is not an official grade; the grades are {grades}.").format(
-                        value=grade, grades=_official_grades()
-                    )
-                )
+                raise _unofficial([grade])
             try:
                 number = int(count or 0)
             except (TypeError, ValueError):
