@@ -219,6 +219,19 @@ def _detail_url(meeting: Meeting) -> str:
     return reverse("orglife:minutes_detail", args=[meeting.pk])
 
 
+def _tell_author(minutes: Minutes, actor, *, title: str, key: str, body: str = "") -> None:
+    """Tell the author of the minutes (unless they did it themselves) what someone did to them."""
+    if minutes.author_id and minutes.author != actor:
+        notification_send(
+            users=[minutes.author],
+            title=title,
+            body=body,
+            url=_detail_url(minutes.meeting),
+            kind="orglife.minutes",
+            dedupe_key=f"minutes:{minutes.pk}:{key}",
+        )
+
+
 # -- writing ----------------------------------------------------------------------------------------
 
 
@@ -314,15 +327,13 @@ def minutes_return(*, minutes: Minutes, note: str, actor, version: int | None = 
     audit_record(
         actor=actor, action="orglife.minutes_return", obj=minutes, changes={"number": minutes.number}, reason=note
     )
-    if minutes.author_id and minutes.author != actor:
-        notification_send(
-            users=[minutes.author],
-            title=_("Minutes returned for changes: {meeting}").format(meeting=meeting.title),
-            body=note,
-            url=_detail_url(meeting),
-            kind="orglife.minutes",
-            dedupe_key=f"minutes:{minutes.pk}:returned:{minutes.version}",
-        )
+    _tell_author(
+        minutes,
+        actor,
+        title=_("Minutes returned for changes: {meeting}").format(meeting=meeting.title),
+        body=note,
+        key=f"returned:{minutes.version}",
+    )
     return minutes
 
 
@@ -352,14 +363,7 @@ def minutes_approve(*, minutes: Minutes, actor, version: int | None = None) -> M
         obj=minutes,
         changes={"number": minutes.number, "counted": meeting.counted},
     )
-    if minutes.author_id and minutes.author != actor:
-        notification_send(
-            users=[minutes.author],
-            title=_("Minutes approved: {meeting}").format(meeting=meeting.title),
-            url=_detail_url(meeting),
-            kind="orglife.minutes",
-            dedupe_key=f"minutes:{minutes.pk}:approved",
-        )
+    _tell_author(minutes, actor, title=_("Minutes approved: {meeting}").format(meeting=meeting.title), key="approved")
     return minutes
 
 
