@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -155,7 +154,7 @@ def talk_list(
     if kind:
         qs = qs.filter(kind=kind)
     if member_id is not None:
-        qs = qs.filter(Q(initiator_id=member_id) | Q(counterpart_id=member_id))
+        qs = qs.involving(member_id)
     if org_id is not None:
         org = get_visible_or_404(Organisation.objects, request.user, "org.view", pk=org_id)
         qs = qs.filter(subtree_q(org.path, "organisation__"))

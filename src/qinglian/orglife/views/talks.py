@@ -49,7 +49,7 @@ def talk_list(request):
     kind = request.GET.get("kind", "") if request.GET.get("kind") in TalkKind.values else ""
     q = request.GET.get("q", "").strip()[:60]
     if year:
-        talks = talks.filter(talked_on__year=year)
+        talks = talks.in_year(year)
     if kind:
         talks = talks.filter(kind=kind)
     if q:
