@@ -282,7 +282,7 @@ def _hold(unit: Unit, kind: str, day: date, rng: random.Random, *, approve=True,
         lecturer=lecturer if kind == K.PARTY_LECTURE else None,
         actor=unit.actor,
     )
-    attendees = list(meeting.attendees.filter(member__isnull=False))
+    attendees = list(meeting.attendees.members())
     presences, reasons = _presences(unit, attendees, rng, thin=thin)
     attendance_record(meeting=meeting, presences=presences, reasons=reasons, actor=unit.actor)
     if kind in (K.LIFE_MEETING, K.DEMOCRATIC_LIFE):

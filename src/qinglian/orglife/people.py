@@ -47,7 +47,7 @@ def unit_people(org: Organisation):
 
 def meeting_people(meeting: Meeting):
     """Whom the criticism and problems of a meeting may name: its member attendees and the unit's register."""
-    attendees = Attendee.objects.filter(meeting=meeting, member__isnull=False).values("member_id")
+    attendees = Attendee.objects.members().filter(meeting=meeting).values("member_id")
     return (
         Member.objects.filter(Q(pk__in=attendees) | _register_q(meeting.organisation))
         .select_related("organisation")

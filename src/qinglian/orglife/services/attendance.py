@@ -41,7 +41,7 @@ def my_attendee(meeting: Meeting, user) -> Attendee | None:
     """The user's own row on the meeting's invitation list (through their member record), if any."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Attendee.objects.filter(meeting=meeting, member__user=user).select_related("member").first()
+    return Attendee.objects.for_user(user).filter(meeting=meeting).select_related("member").first()
 
 
 def checkin_window(meeting: Meeting) -> tuple[datetime, datetime]:
@@ -172,7 +172,7 @@ def checkin_self(*, meeting: Meeting, code: str, actor) -> Attendee:
     Present, or late when more than LATE_AFTER after the start. Checking in twice keeps the first time.
     """
     meeting = meeting_lock_version(meeting, None)
-    row = Attendee.objects.select_for_update().filter(meeting=meeting, member__user=actor).first()
+    row = Attendee.objects.select_for_update().for_user(actor).filter(meeting=meeting).first()
     if row is None:
         raise ValidationError(_("You are not on this meeting's invitation list. Ask the recorder to add you."))
     if meeting.status == MeetingStatus.CANCELLED:

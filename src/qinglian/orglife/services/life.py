@@ -181,7 +181,8 @@ def life_rows(user, meeting: Meeting) -> list[PanelRow]:
     they received, with the content only where the viewer may read it. Two queries."""
     attendees = [
         a.member
-        for a in Attendee.objects.filter(meeting=meeting, member__isnull=False)
+        for a in Attendee.objects.members()
+        .filter(meeting=meeting)
         .select_related("member")
         .order_by("member__name_pinyin", "member_id")
     ]

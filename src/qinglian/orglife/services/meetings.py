@@ -193,10 +193,14 @@ def meeting_recount(*, meeting: Meeting) -> Meeting:
     A meeting counts only when it was held, its minutes are approved and attendance is recorded.
     Called by every service that changes attendees, attendance, minutes or status.
     """
-    counts = Attendee.objects.filter(meeting=meeting, member__isnull=False).aggregate(
-        invited=Count("pk"),
-        present=Count("pk", filter=Q(presence__in=ATTENDING)),
-        recorded=Count("pk", filter=~Q(presence=Presence.UNKNOWN)),
+    counts = (
+        Attendee.objects.members()
+        .filter(meeting=meeting)
+        .aggregate(
+            invited=Count("pk"),
+            present=Count("pk", filter=Q(presence__in=ATTENDING)),
+            recorded=Count("pk", filter=~Q(presence=Presence.UNKNOWN)),
+        )
     )
     invited, present, recorded = counts["invited"], counts["present"], counts["recorded"] > 0
     rule = kind_rule(meeting.kind, meeting.organisation, on=meeting.starts_on)
@@ -470,7 +474,7 @@ def meeting_update(
 
 
 def _set_invitees(meeting: Meeting, people: list[Member]) -> dict:
-    current = dict(Attendee.objects.filter(meeting=meeting, member__isnull=False).values_list("member_id", "pk"))
+    current = dict(Attendee.objects.members().filter(meeting=meeting).values_list("member_id", "pk"))
     wanted = {person.pk: person for person in people}
     added = [wanted[pk] for pk in wanted if pk not in current]
     removed = [pk for pk in current if pk not in wanted]
@@ -605,16 +609,16 @@ def meeting_or_404(user, pk, action: str = "orglife.view") -> Meeting:
     if meeting is not None:
         if can(user, action, meeting):
             return meeting
-        if action == "orglife.view" and Attendee.objects.filter(meeting=meeting, member__user=user).exists():
+        if action == "orglife.view" and Attendee.objects.for_user(user).filter(meeting=meeting).exists():
             return meeting
     raise Http404(_("No such record, or it is not within your organisations."))
 
 
 def my_meetings(user):
     """Meetings the user is invited to through their member record, with their reply and leave."""
-    mine = Attendee.objects.filter(meeting=OuterRef("pk"), member__user=user)
+    mine = Attendee.objects.for_user(user).filter(meeting=OuterRef("pk"))
     return (
-        Meeting.objects.filter(pk__in=Attendee.objects.filter(member__user=user).values("meeting_id"))
+        Meeting.objects.filter(pk__in=Attendee.objects.for_user(user).values("meeting_id"))
         .annotate(my_rsvp=Subquery(mine.values("rsvp")[:1]), my_leave=Subquery(mine.values("leave_status")[:1]))
         .select_related("organisation")
     )

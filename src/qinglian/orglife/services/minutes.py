@@ -105,7 +105,7 @@ def minutes_for_export(user, meeting: Meeting, number: int | None = None) -> Min
 
 def attendance_recorded(meeting: Meeting) -> bool:
     """Whether the recorder has marked who came (any invited member's presence is known)."""
-    return Attendee.objects.filter(meeting=meeting, member__isnull=False).exclude(presence=Presence.UNKNOWN).exists()
+    return Attendee.objects.members().filter(meeting=meeting).exclude(presence=Presence.UNKNOWN).exists()
 
 
 def record_locked(meeting: Meeting) -> bool:

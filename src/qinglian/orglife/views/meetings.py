@@ -123,7 +123,7 @@ def people_context(org: Organisation, kind: str, *, checked=None, selected=(), m
     expected = list(services.expected_members(org, kind, on=on)[:PEOPLE_MAX])
     shown = {m.pk for m in expected}
     if meeting is not None:
-        current = [a.member for a in meeting.attendees.filter(member__isnull=False).select_related("member")]
+        current = [a.member for a in meeting.attendees.members().select_related("member")]
         expected += [m for m in current if m.pk not in shown]
         shown |= {m.pk for m in current}
     others = list(
@@ -154,7 +154,7 @@ def _form_people(form: MeetingForm, org, kind, meeting=None, on=None) -> dict:
         checked = form.initial.get("invitees")
         selected = [getattr(form.initial.get(name), "pk", None) for name in ("host", "recorder", "lecturer")]
     if form.held and meeting is not None:
-        checked = list(meeting.attendees.filter(member__isnull=False).values_list("member_id", flat=True))
+        checked = list(meeting.attendees.members().values_list("member_id", flat=True))
     return people_context(org, kind, checked=checked, selected=selected, meeting=meeting, on=on)
 
 
@@ -226,7 +226,7 @@ def _initial(meeting: Meeting) -> dict:
         "recorder": meeting.recorder,
         "lecturer": meeting.lecturer,
         "lecturer_name": meeting.lecturer_name,
-        "invitees": list(meeting.attendees.filter(member__isnull=False).values_list("member_id", flat=True)),
+        "invitees": list(meeting.attendees.members().values_list("member_id", flat=True)),
         "guests": "\n".join(f"{g.guest_name}, {g.guest_unit}".rstrip(", ") for g in guests),
         "version": meeting.version,
     }
