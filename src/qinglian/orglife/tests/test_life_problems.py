@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from qinglian.core.models import Notification
@@ -19,6 +19,13 @@ from qinglian.orglife.services import life as services
 from qinglian.orglife.services.meetings import Conflict
 from qinglian.orglife.tests.factories import attend_all, meeting_make
 from qinglian.orglife.vocab import MeetingKind
+
+
+@pytest.fixture(autouse=True)
+def _refusals_in_english():
+    """The refusals below are matched in English; the site's language is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def _day(days: int):

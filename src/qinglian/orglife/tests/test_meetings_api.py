@@ -89,6 +89,7 @@ def test_a_member_replies_asks_for_leave_and_the_secretary_decides(cast, login):
     assert refused.status_code == 404
     secretary = Client()
     secretary.force_login(cast.secretary)
+    secretary.cookies["django_language"] = "en"
     decided = secretary.post(f"{BASE}/{meeting.pk}/attendees/{leave['id']}/leave", {"approve": True}, JSON)
     assert decided.json()["presence"] == Presence.ON_LEAVE
     not_invited = secretary.post(f"{BASE}/{meeting.pk}/rsvp", {"answer": "no"}, JSON)

@@ -252,13 +252,13 @@ def test_list_filters_and_query_count_do_not_grow_with_rows(cast, login):
     client.get(url)
     few = count_queries(lambda: client.get(url))
     for i in range(12):
-        meeting_make(cast.tree.group_a, kind=MeetingKind.GROUP_MEETING, days=3 + i, title=f"小组会{i}")
+        meeting_make(cast.tree.group_a, kind=MeetingKind.GROUP_MEETING, days=3 + i, title=f"小组学习{i}")
     many = count_queries(lambda: client.get(url))
     assert many == few
-    assert "小组会" in client.get(url, {"kind": "group_meeting"}).content.decode()
+    assert "小组学习" in client.get(url, {"kind": "group_meeting"}).content.decode()
     assert "往期会议" not in client.get(url, {"kind": "group_meeting"}).content.decode()
     held = client.get(url, {"status": "held"}).content.decode()
-    assert "往期会议0" in held and "小组会" not in held
+    assert "往期会议0" in held and "小组学习" not in held
 
 
 def test_the_calendars_query_count_does_not_grow_with_rows(cast, login):

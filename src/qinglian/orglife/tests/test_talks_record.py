@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qinglian.core.tests.web import count_queries
 from qinglian.orglife.models import Talk
@@ -15,6 +15,13 @@ from qinglian.orglife.services import talks as services
 from qinglian.orglife.tests.factories import talk_make
 from qinglian.orgs.models import CommitteePost
 from qinglian.orgs.services import member_create
+
+
+@pytest.fixture(autouse=True)
+def _refusals_in_english():
+    """The refusals below are matched in English; the site's language is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
