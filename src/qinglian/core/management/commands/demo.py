@@ -21,6 +21,8 @@ class Command(BaseCommand):
             raise CommandError("--members must be at least 20 (enough for every branch and demo login).")
         call_command("migrate", interactive=False, verbosity=0)
         started = time.monotonic()
+        self.stdout.write("Loading the demo organisation unless it is there (the first time takes about a minute)...")
+        self.stdout.flush()
         results = []
         with transaction.atomic():
             for _order, load in registry.demo:
