@@ -113,6 +113,15 @@ def cast(tree, django_user_model) -> Cast:
 
 
 @pytest.fixture
+def in_english():
+    """Run the test in English, for assertions on messages (the site's language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def login(client):
     """Log the test client in as one of the cast: login(cast.secretary)."""
 

@@ -20,11 +20,8 @@ ABOUT_A2 = "张伟对李娜的批评：开会迟到"
 ABOUT_A1 = "李娜对张伟的批评：联系群众不够"
 
 
-@pytest.fixture(autouse=True)
-def _refusals_in_english():
-    """The refusals below are matched in English; the site's language is Chinese."""
-    with translation.override("en"):
-        yield
+# The refusals below are matched in English; the site's language is Chinese.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from qinglian.core.models import Notification
@@ -20,12 +20,8 @@ from qinglian.orglife.services.meetings import Conflict
 from qinglian.orglife.tests.factories import attend_all, meeting_make
 from qinglian.orglife.vocab import MeetingKind
 
-
-@pytest.fixture(autouse=True)
-def _refusals_in_english():
-    """The refusals below are matched in English; the site's language is Chinese."""
-    with translation.override("en"):
-        yield
+# The refusals below are matched in English; the site's language is Chinese.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def _day(days: int):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from qinglian.core.models import AuditEvent, Notification
 from qinglian.orglife.models import Attendee, Meeting
@@ -17,12 +17,8 @@ from qinglian.orglife.vocab import CheckinMethod, LeaveStatus, MeetingKind, Meet
 from qinglian.orgs.models import Member
 from qinglian.orgs.services import member_create
 
-
-@pytest.fixture(autouse=True)
-def _refusals_in_english():
-    """The refusals below are matched in English; the site's language is Chinese."""
-    with translation.override("en"):
-        yield
+# The refusals below are matched in English; the site's language is Chinese.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def _soon(cast, minutes=10, **fields):

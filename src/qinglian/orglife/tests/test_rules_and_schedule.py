@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from qinglian.core.models import Rule
 from qinglian.core.rules import rule_get, rule_revise
@@ -17,12 +16,8 @@ from qinglian.orglife.services import attendance_record, meeting_recount
 from qinglian.orglife.tests.factories import attend_all, meeting_make
 from qinglian.orglife.vocab import MeetingKind, MeetingStatus, Presence
 
-
-@pytest.fixture(autouse=True)
-def _refusals_in_english():
-    """The refusals below are matched in English; the site's language is Chinese."""
-    with translation.override("en"):
-        yield
+# The refusals below are matched in English; the site's language is Chinese.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def test_every_kind_has_a_shipped_rule_with_its_source(db):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from qinglian.core.tests.web import count_queries
 from qinglian.orglife.models import Talk
@@ -16,12 +16,8 @@ from qinglian.orglife.tests.factories import talk_make
 from qinglian.orgs.models import CommitteePost
 from qinglian.orgs.services import member_create
 
-
-@pytest.fixture(autouse=True)
-def _refusals_in_english():
-    """The refusals below are matched in English; the site's language is Chinese."""
-    with translation.override("en"):
-        yield
+# The refusals below are matched in English; the site's language is Chinese.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

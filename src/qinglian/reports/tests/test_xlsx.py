@@ -2,17 +2,12 @@ import io
 from datetime import date
 
 import pytest
-from django.utils import translation
 from openpyxl import load_workbook
 
 from qinglian.reports.imports import CellError, Column, parse_date, parse_workbook, template_sheet
 from qinglian.reports.xlsx import Sheet, XlsxError, safe_cell, workbook_bytes
 
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")  # messages are matched in English
 
 
 def book(headers, rows):
