@@ -490,8 +490,8 @@ def load(*, members: int = 300) -> dict:
     """Add the demo's organisational life unless it is there already.
 
     Loaded in the site's language (notices and labels are stored as sent). The notices the history sent
-    -- minutes to approve, results told, some only when its transaction commits -- were dealt with at the
-    time, so they are not left in today's inboxes; the coming weeks' notices are.
+    -- minutes to approve, results told -- were dealt with at the time, so they are not left in today's
+    inboxes; the coming weeks' notices are.
     """
     with translation.override(settings.LANGUAGE_CODE):
         started = timezone.now()
@@ -500,13 +500,6 @@ def load(*, members: int = 300) -> dict:
         if not result["loaded"]:
             return result
         Notification.objects.filter(created_at__gte=started).delete()
-        # The results told in the history are sent when the outermost transaction commits (the demo command loads
-        # every app in one): this runs after those sends, so they go too.
-        told = [
-            f"appraisal:{pk}:told"
-            for pk in AppraisalEntry.objects.filter(told_at__isnull=False).values_list("pk", flat=True)
-        ]
-        transaction.on_commit(lambda: Notification.objects.filter(dedupe_key__in=told).delete())
         with transaction.atomic():
             return _load_now(result.pop("context"))
 

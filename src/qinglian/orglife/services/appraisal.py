@@ -600,7 +600,7 @@ def results_tell(
     fresh.version += 1
     fresh.save(update_fields=["version"])
     audit_record(actor=actor, action="orglife.appraisal_tell", obj=fresh, changes={"told": len(entries)})
-    transaction.on_commit(lambda: _notify_told(fresh, entries))
+    _notify_told(fresh, entries)  # inbox rows, in the same transaction as every other notice
     return len(entries)
 
 
