@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.models import AuditEvent
@@ -65,3 +66,15 @@ class RuleReviseForm(StyledForm):
     reason = forms.CharField(
         label=_("Reason for the change"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, rename: dict | None = None) -> None:
+    """Show a service's refusal beside the field it is about (`rename`: the service's field name -> the form's),
+    or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    rename = rename or {}
+    for name, errors in exc.message_dict.items():
+        name = rename.get(name, name)
+        form.add_error(name if name in form.fields else None, errors)

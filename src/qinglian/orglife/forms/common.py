@@ -4,7 +4,6 @@ shown on the form."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from qinglian.orgs.models import Member, Organisation
 
@@ -27,15 +26,3 @@ class UnitChoice(forms.ModelChoiceField):
 def date_input() -> forms.DateInput:
     """The browser's date picker, showing a saved date as it expects it."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's refusal beside the field it is about (`rename`: the service's field name -> the form's),
-    or above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    rename = rename or {}
-    for name, errors in exc.message_dict.items():
-        name = rename.get(name, name)
-        form.add_error(name if name in form.fields else None, errors)

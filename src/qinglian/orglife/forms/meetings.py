@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qinglian.core.forms import StyledForm
-from qinglian.orglife.forms.common import MemberChoice, MembersChoice, UnitChoice, add_service_errors, date_input
+from qinglian.core.forms import StyledForm, add_service_errors
+from qinglian.orglife.forms.common import MemberChoice, MembersChoice, UnitChoice, date_input
 from qinglian.orglife.vocab import MeetingKind, MeetingStatus, Presence
 from qinglian.orgs.models import Member, Organisation
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qinglian.core.audit import audit_record
+from qinglian.core.forms import add_service_errors
 from qinglian.core.registry import MemberSection
 from qinglian.core.views import permission_required
 from qinglian.orglife import appraisal_reads as reads
@@ -30,7 +31,6 @@ from qinglian.orglife.forms.appraisal import (
     StepForm,
     VersionForm,
 )
-from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.models import AppraisalEntry, AppraisalRound, AppraisalVoter
 from qinglian.orglife.services import appraisal as services
 from qinglian.orglife.views.common import year_param

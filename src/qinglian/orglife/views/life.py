@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinglian.core.forms import add_service_errors
 from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
-from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.forms.life import CritiqueForm, ProblemDoneForm, ProblemEditForm, ProblemForm, ProblemReopenForm
 from qinglian.orglife.models import Critique, Meeting, Problem
 from qinglian.orglife.people import meeting_people, member_of, unit_people

@@ -17,10 +17,10 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinglian.core.forms import add_service_errors
 from qinglian.core.models import AuditEvent
 from qinglian.core.views import permission_required
 from qinglian.orglife import exports
-from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.forms.minutes import (
     AttachmentForm,
     CorrectForm,

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinglian.core.forms import add_service_errors
 from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orglife.coverage import talk_coverage
-from qinglian.orglife.forms.common import add_service_errors
 from qinglian.orglife.forms.talks import TalkForm
 from qinglian.orglife.models import Talk
 from qinglian.orglife.people import member_of, talk_people

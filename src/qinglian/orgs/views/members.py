@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from qinglian.core.forms import add_service_errors
 from qinglian.core.paging import id_page
 from qinglian.core.registry import registry
 from qinglian.core.views import permission_required
@@ -48,14 +49,6 @@ def _departments(org: Organisation):
     """Departments of the member's organisation and of the organisations above it."""
     ancestors = [org.path[:i] for i in range(4, len(org.path) + 1, 4)]
     return Department.objects.filter(organisation__path__in=ancestors, is_active=True)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @permission_required("member.view")
@@ -111,7 +104,7 @@ def member_create(request):
         try:
             member = services.member_create(actor=request.user, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             _report_saved(request, member)
             return redirect("orgs:member_detail", pk=member.pk)
@@ -134,7 +127,7 @@ def member_edit(request, pk: int):
             conflict = True
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             _report_saved(request, member)
             return redirect("orgs:member_detail", pk=member.pk)
@@ -201,7 +194,7 @@ def member_reveal_id(request, pk: int):
                 member=member, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     context = {"member": member, "number": number, "reveal_form": form, "can_view_id": True}
     template = "orgs/partials/member_id.html" if request.htmx else "orgs/member_id.html"
     return render(request, template, context)

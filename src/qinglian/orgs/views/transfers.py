@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qinglian.core.forms import add_service_errors
 from qinglian.core.views import permission_required
 from qinglian.orgs import letters
 from qinglian.orgs.access import get_visible_or_404
@@ -63,14 +64,9 @@ def transfer_list(request):
     return render(request, "orgs/transfer_list.html", context)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    """Show a service's refusal beside the field it is about (the incoming person's fields carry in_)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        name = f"in_{field}" if f"in_{field}" in form.fields else field
-        form.add_error(name if name in form.fields else None, errors)
+def _incoming_fields(form) -> dict:
+    """The incoming person's fields carry in_ on the form: the service's field name -> the form's."""
+    return {name.removeprefix("in_"): name for name in form.fields if name.startswith("in_")}
 
 
 def _chosen(user, form: TransferForm):
@@ -103,7 +99,7 @@ def transfer_create(request):
                 **{name: form.cleaned_data[name] for name in TransferForm.LETTER},
             )  # fmt: skip
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc, rename=_incoming_fields(form))
         except PermissionDenied:
             form.add_error(None, _("Your roles do not allow transfers from or to this organisation."))
         else:
@@ -177,7 +173,7 @@ def transfer_decide(request, pk):
         except services.Conflict as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc, rename=_incoming_fields(form))
         except PermissionDenied:
             form.add_error(None, _("Only the receiving side may accept or return a letter, and the sender cancel it."))
         else:
