@@ -24,6 +24,7 @@ from qinglian.core.api import router as core_router
 from qinglian.orglife.api import router as orglife_router
 from qinglian.orgs.api import router as orgs_router
 from qinglian.orgs.services import Conflict
+from qinglian.study.api import router as study_router
 
 log = logging.getLogger(__name__)
 
@@ -164,3 +165,4 @@ api.add_router("/", core_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orglife", orglife_router)
+api.add_router("/study", study_router)

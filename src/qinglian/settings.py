@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "qinglian.reports",
     "qinglian.orgs",
     "qinglian.orglife",
+    "qinglian.study",
 ]
 
 MIDDLEWARE = [

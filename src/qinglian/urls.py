@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("qinglian.accounts.urls")),
     path("orgs/", include("qinglian.orgs.urls")),
     path("orglife/", include("qinglian.orglife.urls")),
+    path("study/", include("qinglian.study.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (raw JSON, downloads).
