@@ -278,6 +278,33 @@ def materials_readable(user):
     return Material.objects.filter(q)
 
 
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def materials_filter(user, params) -> tuple:
+    """The readable materials matching the request's filters, and the filters as read."""
+    materials = materials_readable(user).select_related("organisation", "category")
+    category = Category.objects.filter(pk=_int(params.get("category"))).first()
+    tag = (params.get("tag") or "").strip()[:40]
+    topic = params.get("topic") if params.get("topic") in TopicKind.values else ""
+    kind = params.get("kind") if params.get("kind") in MaterialKind.values else ""
+    q = (params.get("q") or "").strip()[:100]
+    if category:
+        materials = materials.filter(category__in=Category.objects.filter(category.subtree_q()))
+    if tag:
+        materials = materials.filter(tags__name=tag)
+    if topic:
+        materials = materials.filter(topic=topic)
+    if kind:
+        materials = materials.filter(kind=kind)
+    materials = material_search(materials, q) if q else materials.order_by("-published_at", "-pk")
+    return materials, {"category": category, "tag": tag, "topic": topic, "kind": kind, "q": q}
+
+
 def material_may_edit(user, material: Material) -> bool:
     return can(user, "study.manage", material)
 
