@@ -8,7 +8,26 @@ class StudyConfig(AppConfig):
     verbose_name = _("Study and education")
 
     def ready(self):
+        from qinglian.core.registry import NavItem, registry
         from qinglian.study import permissions
 
         permissions.register()
-        # The menu entries are added when the pages exist (see NAV below).
+        section = _("Study and education")
+
+        def nav(key, label, url_name, icon, permission, order):
+            registry.add_nav(NavItem(key, label, url_name, icon, permission, order=order, section=section))
+
+        # Each area registers its menu entries, to-dos, reminders and indicators in its own block.
+        # --- me and practice
+        # --- library
+        # --- programmes
+        # --- hours
+        from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
+
+        nav("study_my_hours", _("My study hours"), "study:my_hours", "hourglass-split", None, 34)
+        nav("study_sessions", _("Study sessions"), "study:session_list", "journal-text", "study.view", 35)
+        nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
+        registry.add_indicator("study.hours_per_member", hours_per_member)
+        registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
+        # --- bank
+        # --- exams
