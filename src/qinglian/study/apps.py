@@ -19,15 +19,17 @@ class StudyConfig(AppConfig):
 
         # Each area registers its menu entries, to-dos, reminders and indicators in its own block.
         # --- me and practice
+        from qinglian.study.services.mastery import practice_active_rate, practice_mastery
+        from qinglian.study.views.me import study_member_section
+
+        nav("study_me", _("My study"), "study:me", "mortarboard", None, 30)
+        nav("study_practice", _("Daily practice"), "study:practice", "lightning-charge", None, 30)
+        nav("study_mastery", _("Practice and mastery"), "study:mastery", "graph-up", "study.view", 38)
+        registry.add_member_section(60, study_member_section)
+        registry.add_indicator("study.practice_mastery", practice_mastery)
+        registry.add_indicator("study.practice_active_rate", practice_active_rate)
         # --- library
         # --- programmes
         # --- hours
-        from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
-
-        nav("study_my_hours", _("My study hours"), "study:my_hours", "hourglass-split", None, 34)
-        nav("study_sessions", _("Study sessions"), "study:session_list", "journal-text", "study.view", 35)
-        nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
-        registry.add_indicator("study.hours_per_member", hours_per_member)
-        registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
         # --- bank
         # --- exams
