@@ -31,5 +31,12 @@ class StudyConfig(AppConfig):
         # --- library
         # --- programmes
         # --- hours
+        from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
+
+        nav("study_my_hours", _("My study hours"), "study:my_hours", "hourglass-split", None, 34)
+        nav("study_sessions", _("Study sessions"), "study:session_list", "journal-text", "study.view", 35)
+        nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
+        registry.add_indicator("study.hours_per_member", hours_per_member)
+        registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
         # --- bank
         # --- exams
