@@ -71,6 +71,9 @@ def mark(version, response) -> Decimal | None:
         return None
     if not response:
         return ZERO
+    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        # Letters typed through an API may come full-width or in lower case: Ａ, a and A are the same option.
+        response = [_norm(r, False).upper() if isinstance(r, str) else r for r in response]
     if qtype == QuestionType.SINGLE:
         return ONE if list(response) == list(version.answer) else ZERO
     if qtype == QuestionType.JUDGE:

@@ -310,8 +310,10 @@ def _row_check(number: int, record: dict) -> list[tuple[str, str]]:
     )
     message = check_key(item)
     if message:
-        key = OPTION_KEYS[0] if "option" in message.lower() and "correct" not in message.lower() else "answer"
-        if item.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) and len(item.options) < 2:
+        key = "answer"
+        if item.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) and (
+            len(item.options) < 2 or any(not text.strip() for text in item.options)
+        ):
             key = OPTION_KEYS[0]
         return [(key, message)]
     record["_item"] = item
@@ -334,6 +336,13 @@ def _short_answers_without_key(parsed) -> list[RowError]:
             and all(e.column == answer and e.message == required for e in found)
         ):
             found = [RowError(number, _label(key), "", message) for key, message in _row_check(number, record)]
+        elif record.get("qtype") in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+            found = [
+                RowError(e.row, e.column, e.value, _("The question has no correct option."))
+                if e.column == answer and e.message == required
+                else e
+                for e in found
+            ]
         errors.extend(found)
     return errors
 

@@ -91,13 +91,20 @@ def used_version_ids(version_ids: Iterable[int]) -> set[int]:
 
 
 def version_token(question: Question) -> str:
-    """What the edit form sends back: changes whenever the question or its current version is saved."""
-    version = question.current
-    data = [question.pk, question.category_id, question.topic, question.status, question.external_code]
-    if version is not None:
-        data += [version.pk, version.number, *(str(getattr(version, name)) for name in VERSION_FIELDS)]
-    data.append(sorted(question.tags.values_list("name", flat=True)))
-    return f"{version.number if version else 0}-{zlib.crc32(json.dumps(data, default=str).encode()):08x}"
+    """What the edit form sends back: changes whenever the question or its current version is saved.
+
+    Read from the database, so that a question object held in memory gives the same token as a fresh one.
+    """
+    row = (
+        Question.objects.filter(pk=question.pk)
+        .values("category_id", "topic", "status", "external_code", "current_id")
+        .first()
+        or {}
+    )
+    version = QuestionVersion.objects.filter(pk=row.get("current_id")).values("number", *VERSION_FIELDS).first() or {}
+    tags = sorted(question.tags.values_list("name", flat=True))
+    data = json.dumps([row, version, tags], default=str, sort_keys=True)
+    return f"{version.get('number', 0)}-{zlib.crc32(data.encode()):08x}"
 
 
 def category_for(path: str) -> Category:
