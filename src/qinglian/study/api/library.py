@@ -61,6 +61,18 @@ class MaterialDetailOut(MaterialOut):
     opened_at: datetime | None = None
     finished_at: datetime | None = None
 
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_opened_at(obj):
+        return obj.reading.opened_at if obj.reading else None
+
+    @staticmethod
+    def resolve_finished_at(obj):
+        return obj.reading.finished_at if obj.reading else None
+
 
 class MaterialIn(Schema):
     kind: MaterialKind = MaterialKind.ARTICLE
@@ -108,15 +120,11 @@ def _editable(request, material_id: int) -> Material:
     return material
 
 
-def _detail(request, material: Material) -> dict:
-    data = MaterialOut.from_orm(material).dict()
-    data["body"] = material.body
-    data["tags"] = [t.name for t in material.tags.all()]
+def _detail(request, material: Material) -> Material:
+    """The material with the caller's reading record, for MaterialDetailOut."""
     member = getattr(request.user, "member", None)
-    record = material.readings.filter(member=member).first() if member is not None else None
-    data["opened_at"] = record.opened_at if record else None
-    data["finished_at"] = record.finished_at if record else None
-    return data
+    material.reading = material.readings.filter(member=member).first() if member is not None else None
+    return material
 
 
 @router.get("/library/materials", response=list[MaterialOut], summary="Materials the caller may read")

@@ -288,7 +288,8 @@ def _int(value) -> int | None:
 def materials_filter(user, params) -> tuple:
     """The readable materials matching the request's filters, and the filters as read."""
     materials = materials_readable(user).select_related("organisation", "category")
-    category = Category.objects.filter(pk=_int(params.get("category"))).first()
+    category_id = _int(params.get("category"))
+    category = Category.objects.filter(pk=category_id).first() if category_id else None
     tag = (params.get("tag") or "").strip()[:40]
     topic = params.get("topic") if params.get("topic") in TopicKind.values else ""
     kind = params.get("kind") if params.get("kind") in MaterialKind.values else ""
