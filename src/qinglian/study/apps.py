@@ -20,12 +20,13 @@ class StudyConfig(AppConfig):
         # Each area registers its menu entries, to-dos, reminders and indicators in its own block.
         # --- me and practice
         from qinglian.study.services.mastery import practice_active_rate, practice_mastery
-        from qinglian.study.views.me import study_member_section
+        from qinglian.study.views.me import practice_todos, study_member_section
 
         nav("study_me", _("My study"), "study:me", "mortarboard", None, 30)
         nav("study_practice", _("Daily practice"), "study:practice", "lightning-charge", None, 30)
         nav("study_mastery", _("Practice and mastery"), "study:mastery", "graph-up", "study.view", 38)
         registry.add_member_section(60, study_member_section)
+        registry.add_todos(practice_todos)
         registry.add_indicator("study.practice_mastery", practice_mastery)
         registry.add_indicator("study.practice_active_rate", practice_active_rate)
         # --- library

@@ -208,3 +208,13 @@ def test_the_practice_api(cast, login):
     mastery = client.get("/api/v1/study/me/mastery").json()
     assert mastery["topics"][0]["seen"] == 1
     assert client.get(f"/api/v1/study/mastery/{cast.tree.branch_a.pk}").status_code == 404
+
+
+def test_todays_practice_is_a_todo_until_done(cast):
+    from qinglian.study.views.me import practice_todos
+
+    q = question_make(cast.tree.root)
+    (todo,) = practice_todos(cast.member)
+    assert "1 question" in todo.title and todo.url == reverse("study:practice")
+    practice_answer(member=cast.members["a1"], question_id=q.pk, response=["A"], token=0)
+    assert practice_todos(cast.member) == [] and practice_todos(cast.outsider) == []

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from qinglian.core.registry import MemberSection
+from qinglian.core.registry import MemberSection, TodoItem
 from qinglian.orgs.access import can
 from qinglian.study.models import Attempt
 from qinglian.study.services.points import points_of
@@ -57,6 +58,14 @@ def _exams(member):
     }
 
 
+def _url(name: str) -> str | None:
+    """A link to another area's page, when that page exists."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 def me(request):
     member = getattr(request.user, "member", None)
@@ -74,6 +83,12 @@ def me(request):
             "exams": _exams(member),
             "mastery": mastery,
             "points": points if points["enabled"] else None,
+            "links": {
+                "programmes": _url("study:my_programmes"),
+                "hours": _url("study:my_hours"),
+                "exams": _url("study:my_exams"),
+                "library": _url("study:library"),
+            },
         }
     return render(request, "study/me.html", context)
 
@@ -88,3 +103,15 @@ def study_member_section(member, user) -> MemberSection | None:
 
 
 urls = [path("me/", me, name="me")]
+
+
+def practice_todos(user) -> list[TodoItem]:
+    """On the home page: today's practice, while questions are left for today."""
+    member = getattr(user, "member", None)
+    if member is None:
+        return []
+    left = len(practice_queue(member).items)
+    if not left:
+        return []
+    title = ngettext("Daily practice: %(n)d question for today", "Daily practice: %(n)d questions for today", left)
+    return [TodoItem(title % {"n": left}, reverse("study:practice"), due=timezone.localdate(), kind="study")]
