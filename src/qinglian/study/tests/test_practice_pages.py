@@ -218,3 +218,11 @@ def test_todays_practice_is_a_todo_until_done(cast):
     assert "1 question" in todo.title and todo.url == reverse("study:practice")
     practice_answer(member=cast.members["a1"], question_id=q.pk, response=["A"], token=0)
     assert practice_todos(cast.member) == [] and practice_todos(cast.outsider) == []
+
+
+def test_the_member_page_has_a_study_section_for_study_staff(cast, login):
+    a1 = cast.members["a1"]
+    q = question_make(cast.tree.root)
+    practice_answer(member=a1, question_id=q.pk, response=["A"], token=0)
+    page = _en(login(cast.secretary)).get(reverse("orgs:member_detail", args=[a1.pk])).content.decode()
+    assert "1 of 1 seen" in page
