@@ -32,6 +32,7 @@ class StudyConfig(AppConfig):
         # --- library
         # --- programmes
         # --- hours
+        from qinglian.study.reminders_hours import hours_reminders
         from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
 
         nav("study_my_hours", _("My study hours"), "study:my_hours", "hourglass-split", None, 34)
@@ -39,5 +40,6 @@ class StudyConfig(AppConfig):
         nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
         registry.add_indicator("study.hours_per_member", hours_per_member)
         registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
+        registry.add_reminders(hours_reminders)
         # --- bank
         # --- exams

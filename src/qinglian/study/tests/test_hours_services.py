@@ -159,3 +159,29 @@ def test_indicators(cast):
     assert avg == {tree.branch_a.pk: 16.0, tree.gb.pk: round(32 / 3, 1), tree.branch_c.pk: 0.0}
     rate = services.hours_norm_met_rate(orgs=[tree.branch_a], year=year)
     assert rate == {tree.branch_a.pk: 0.5}
+
+
+def test_monthly_reminder_to_the_units_study_managers(cast):
+    from qinglian.core.models import Notification
+    from qinglian.study.reminders_hours import hours_reminders
+
+    today = timezone.localdate()
+    if today.month == 1:
+        pytest.skip("no reminders in January")
+    services.session_create(
+        org=cast.tree.branch_b,
+        title="集中学习",
+        held_on=date(today.year, 1, 1),
+        hours=32,
+        members=[cast.members["b1"]],
+        actor=None,
+    )
+    assert hours_reminders(date(today.year, 1, 20)) == 0
+    sent = hours_reminders(today)
+    notes = Notification.objects.filter(kind="study.hours")
+    # 张伟 in branch_a and 李娜 in group_a are behind; 王芳 in branch_b is not; 刘洋 in branch_c is
+    assert sent == notes.count() > 0
+    assert notes.filter(user=cast.secretary).exists()
+    assert not notes.filter(user=cast.secretary_b).exists()
+    assert not notes.filter(user=cast.member).exists()
+    assert hours_reminders(today) == 0  # once a month
