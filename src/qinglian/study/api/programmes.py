@@ -69,6 +69,10 @@ class ProgrammeDetailOut(ProgrammeOut):
     items: list[ItemOut]
     progress: list[UnitProgressOut]
 
+    @staticmethod
+    def resolve_items(obj) -> list:
+        return obj.items_list
+
 
 class ProgrammeIn(Schema):
     title: str = ""
@@ -115,13 +119,13 @@ def _programme(request, programme_id: int, action: str = "study.view") -> Progra
     return get_visible_or_404(Programme.objects.select_related("organisation"), request.user, action, pk=programme_id)
 
 
-def _detail(programme: Programme) -> dict:
+def _detail(programme: Programme) -> Programme:
+    """The programme with its audience, topics and per-unit progress, for ProgrammeDetailOut."""
     items = list(programme.items.select_related("exam").prefetch_related("materials"))
-    data = ProgrammeOut.from_orm(programme).dict()
-    data["unit_ids"] = list(programme.units.values_list("pk", flat=True))
-    data["member_ids"] = list(programme.members.values_list("pk", flat=True))
-    data["items"] = [ItemOut.from_orm(item).dict() for item in items]
-    data["progress"] = [
+    programme.unit_ids = list(programme.units.values_list("pk", flat=True))
+    programme.member_ids = list(programme.members.values_list("pk", flat=True))
+    programme.items_list = items
+    programme.progress = [
         {
             "organisation_id": row["unit"].pk,
             "organisation_name": row["unit"].name,
@@ -130,7 +134,7 @@ def _detail(programme: Programme) -> dict:
         }
         for row in services.programme_progress(programme, items)
     ]
-    return data
+    return programme
 
 
 def _audience(request, payload: ProgrammeIn) -> dict:
@@ -159,7 +163,7 @@ def programmes_mine(request):
     if member is None:
         return []
     return [
-        {"programme_id": p.pk, "programme_title": p.title, "item": ItemOut.from_orm(item).dict(), "status": status}
+        {"programme_id": p.pk, "programme_title": p.title, "item": item, "status": status}
         for p, item, status in services.programmes_due(member)
     ]
 
@@ -218,8 +222,7 @@ def _item_fields(programme: Programme, payload: ItemIn) -> dict:
         )
         if not near:
             raise ValidationError({"exam_id": _("No such exam for this unit.")})
-    data = payload.dict()
-    data.pop("version"), data.pop("material_ids"), data.pop("exam_id")
+    data = payload.dict(exclude={"version", "material_ids", "exam_id"})
     return {**data, "materials": materials, "exam": exam}
 
 
