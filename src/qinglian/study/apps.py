@@ -30,7 +30,10 @@ class StudyConfig(AppConfig):
         registry.add_indicator("study.practice_mastery", practice_mastery)
         registry.add_indicator("study.practice_active_rate", practice_active_rate)
         # --- library
+        nav("study_library", _("Library"), "study:library", "book", None, 32)
         # --- programmes
+        nav("study_my_programmes", _("My study plan"), "study:my_programmes", "list-check", None, 31)
+        nav("study_programmes", _("Study programmes"), "study:programme_list", "calendar2-check", "study.view", 33)
         # --- hours
         from qinglian.study.reminders_hours import hours_reminders
         from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
