@@ -103,7 +103,7 @@ class QuestionIn(Schema):
     external_code: str = ""
 
     def data(self) -> QuestionData:
-        values = self.dict()
+        values = self.dict(exclude={"organisation_id", "token"})
         values["category"] = category_path(values["category"])
         values["score"] = str(values["score"])
         values["partial_fraction"] = str(values["partial_fraction"])

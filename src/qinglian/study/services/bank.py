@@ -159,7 +159,13 @@ def question_uses(question: Question) -> dict:
 def version_diff(older: QuestionVersion | None, newer: QuestionVersion) -> dict:
     """What changed from `older` to `newer`: the stem as runs of kept, removed and added text; options and key."""
     if older is None:
-        return {"stem": [("same", newer.stem)], "options": None, "answer": None, "first": True}
+        return {
+            "stem": [("same", newer.stem)],
+            "options": None,
+            "answer": None,
+            "first": True,
+            "answer_text": answer_text(newer.qtype, newer.answer),
+        }
     matcher = difflib.SequenceMatcher(a=older.stem, b=newer.stem, autojunk=False)
     runs = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -173,6 +179,8 @@ def version_diff(older: QuestionVersion | None, newer: QuestionVersion) -> dict:
     changed = {}
     for name in ("options", "answer"):
         before, after = getattr(older, name), getattr(newer, name)
+        if name == "answer":
+            before, after = answer_text(older.qtype, before), answer_text(newer.qtype, after)
         changed[name] = (before, after) if before != after else None
     others = [
         str(QuestionVersion._meta.get_field(name).verbose_name)

@@ -122,4 +122,4 @@ def test_history_diff_shows_what_changed(cast, question):
     v1, v2 = question.versions.order_by("number")
     diff = services.version_diff(v1, v2)
     assert ("added", "（单选）") in diff["stem"]
-    assert diff["answer"] == (["A"], ["B"])
+    assert diff["answer"] == ("A", "B")
