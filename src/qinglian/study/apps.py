@@ -45,4 +45,5 @@ class StudyConfig(AppConfig):
         registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
         registry.add_reminders(hours_reminders)
         # --- bank
+        nav("study_bank", _("Question bank"), "study:bank_list", "patch-question", "study.bank", 34)
         # --- exams
