@@ -243,7 +243,18 @@ def practice_answer(*, member, question_id: int, response, token: int, at: datet
     rating = rating_for(fraction)
     card.topic = question.topic
     card_review(card, rating, at)
-    card.save()
+    # Saved only if no other answer moved the card meanwhile (the row lock does it on PostgreSQL; this on any).
+    saved = Card.objects.filter(pk=card.pk, reps=token).update(
+        topic=card.topic,
+        fsrs=card.fsrs,
+        due_at=card.due_at,
+        stability=card.stability,
+        last_review_at=card.last_review_at,
+        reps=card.reps,
+        lapses=card.lapses,
+    )
+    if not saved:
+        raise Conflict(_("This question has already been answered; here is the next one."))
     review = Review.objects.create(
         card=card,
         member=member,
