@@ -272,7 +272,6 @@ def hours_table(request):
         "totals": services.unit_totals(scope=scope, year=year)[:UNITS_MAX],
         "fraction": round(services.year_fraction(year) * 100),
         "up": up,
-        "units": list(_units(request.user, scope, VIEW).filter(parent=scope)[:UNITS_MAX]),
         "can_manage": can(request.user, MANAGE, scope),
     }
     return render(request, "study/hours_table.html", context)
