@@ -34,6 +34,7 @@ from qinglian.core.models import Job
 from qinglian.orgs.access import can, grants, scope_q
 from qinglian.orgs.models import Organisation
 from qinglian.orgs.services import Conflict
+from qinglian.reports.bulk import bulk_insert
 from qinglian.reports.imports import RowError
 from qinglian.reports.xlsx import XlsxError
 from qinglian.study.imports.aiken import read_aiken
@@ -66,6 +67,12 @@ VERSION_FIELDS = [
     "fill_any_order",
     "fill_ignore_case",
 ]
+
+
+TYPE_VALUES = frozenset(QuestionType.values)
+RULE_VALUES = frozenset(MultipleRule.values)
+STATUS_VALUES = frozenset(QuestionStatus.values)
+TOPIC_VALUES = frozenset(TopicKind.values)
 
 
 class ImportState:
@@ -202,7 +209,7 @@ def _clean(data: QuestionData) -> None:
     """Refuse what the database or the marking could not take, with the field it is about."""
     if not (data.stem or "").strip():
         raise ValidationError({"stem": _("The question has no text.")})
-    if data.qtype not in QuestionType.values:
+    if data.qtype not in TYPE_VALUES:
         raise ValidationError({"qtype": _("Unknown question type.")})
     message = check_key(data)
     if message:
@@ -213,11 +220,11 @@ def _clean(data: QuestionData) -> None:
         raise ValidationError({"score": _("Marks must be above zero.")})
     if not Decimal(0) <= Decimal(str(data.partial_fraction)) <= Decimal(1):
         raise ValidationError({"partial_fraction": _("The share of marks runs from 0 to 1.")})
-    if data.multiple_rule not in MultipleRule.values:
+    if data.multiple_rule not in RULE_VALUES:
         raise ValidationError({"multiple_rule": _("Unknown marking rule.")})
-    if data.status not in QuestionStatus.values:
+    if data.status not in STATUS_VALUES:
         raise ValidationError({"status": _("Unknown status.")})
-    if data.topic not in TopicKind.values:
+    if data.topic not in TOPIC_VALUES:
         raise ValidationError({"topic": _("Unknown topic.")})
 
 
@@ -566,42 +573,8 @@ def questions_import(
             _revise(question, item, user, used=question.current_id in used)
             if done % 1000 == 0:
                 report(done, total)
-    now = timezone.now()
-    for start in range(0, len(new), 2000):
-        batch = new[start : start + 2000]
-        questions = Question.objects.bulk_create(
-            [
-                Question(
-                    organisation=organisation,
-                    category=categories[item.category or DEFAULT_CATEGORY],
-                    topic=item.topic,
-                    status=item.status,
-                    external_code=item.external_code,
-                    created_at=now,
-                )
-                for item in batch
-            ]
-        )
-        QuestionVersion.objects.bulk_create(
-            [
-                QuestionVersion(question=q, number=1, created_by=user, created_at=now, **_version_values(item))
-                for q, item in zip(questions, batch, strict=True)
-            ],
-            batch_size=1000,
-        )
-        through = Question.tags.through
-        through.objects.bulk_create(
-            [
-                through(question_id=q.pk, tag_id=tags[name].pk)
-                for q, item in zip(questions, batch, strict=True)
-                for name in dict.fromkeys(item.tags)
-            ],
-            batch_size=2000,
-        )
-        report(len(updates) + start + len(batch), total)
-    Question.objects.filter(organisation=organisation, current__isnull=True).update(
-        current=Subquery(QuestionVersion.objects.filter(question=OuterRef("pk")).order_by("-number").values("pk")[:1])
-    )
+    if new:
+        _insert_new(organisation, new, categories, tags, user)
     audit_record(
         actor=actor,
         action="study.bank.import",
@@ -610,6 +583,38 @@ def questions_import(
     )
     report(total, total)
     return len(new), len(updates)
+
+
+QUESTION_COLUMNS = ["organisation", "category", "topic", "status", "external_code", "times_used", "created_at"]
+VERSION_COLUMNS = ["question", "number", *VERSION_FIELDS, "created_by", "created_at"]
+
+
+def _insert_new(organisation, items: list[QuestionData], categories: dict, tags: dict, user) -> None:
+    """New questions through the database's bulk path (COPY / executemany): `bulk_create` spent most of a large
+    import building model instances and SQL. The new rows are found again by their own creation time."""
+    now = timezone.now()
+    question_rows = (
+        (organisation.pk, categories[item.category or DEFAULT_CATEGORY].pk, item.topic, item.status,
+         item.external_code, 0, now)
+        for item in items
+    )  # fmt: skip
+    bulk_insert(Question, QUESTION_COLUMNS, question_rows)
+    fresh = Question.objects.filter(organisation=organisation, created_at=now, current__isnull=True)
+    ids = list(fresh.order_by("pk").values_list("pk", flat=True))
+    if len(ids) != len(items):
+        raise ValidationError(_("Someone else imported into this bank at the same moment: import again."))
+    user_id = getattr(user, "pk", None)
+    rows = []
+    for pk, item in zip(ids, items, strict=True):
+        values = _version_values(item)
+        values["options"] = json.dumps(values["options"], ensure_ascii=False)
+        values["answer"] = json.dumps(values["answer"], ensure_ascii=False)
+        rows.append((pk, 1, *(values[name] for name in VERSION_FIELDS), user_id, now))
+    bulk_insert(QuestionVersion, VERSION_COLUMNS, rows)
+    pairs = ((pk, tags[name].pk) for pk, item in zip(ids, items, strict=True) for name in dict.fromkeys(item.tags))
+    bulk_insert(Question.tags.through, ["question", "tag"], pairs)
+    first = QuestionVersion.objects.filter(question=OuterRef("pk"), number=1).values("pk")[:1]
+    Question.objects.filter(pk__in=Subquery(fresh.values("pk"))).update(current=Subquery(first))
 
 
 def _clean_quietly(item: QuestionData) -> None:
