@@ -84,7 +84,7 @@ class SessionIn(Schema):
 class FromMeetingIn(Schema):
     meeting_id: int
     title: str = ""
-    kind: SessionKind = SessionKind.COLLECTIVE
+    kind: SessionKind | None = None  # by default a lecture for a Party lecture, else collective study
     topic: TopicKind | None = None
     hours: Decimal | None = None
 
@@ -187,7 +187,7 @@ def session_from_meeting(request, payload: FromMeetingIn):
     session = services.session_from_meeting(
         meeting=meeting,
         title=payload.title,
-        kind=payload.kind,
+        kind=payload.kind or "",
         topic=payload.topic or "",
         hours=payload.hours,
         actor=request.user,

@@ -33,6 +33,11 @@ class PeopleField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+def _checkboxes(form) -> None:
+    """StyledForm styles a list of checkboxes as a text box: give its boxes the checkbox's class."""
+    form.fields["members"].widget.attrs["class"] = "form-check-input flex-shrink-0 m-0"
+
+
 class SessionForm(StyledForm):
     organisation = forms.ModelChoiceField(label=_("Unit"), queryset=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
@@ -45,7 +50,7 @@ class SessionForm(StyledForm):
     hours = _hours_field(
         required=False, help_text=_("Leave empty for a training course: its days count a training day each.")
     )
-    provider = forms.CharField(label=_("Held by"), max_length=200, required=False)
+    provider = forms.CharField(label=_("Organised by"), max_length=200, required=False)
     description = forms.CharField(label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     members = PeopleField(label=_("Who attended"), queryset=None, required=False)
 
@@ -53,6 +58,7 @@ class SessionForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = units
         self.fields["members"].queryset = people
+        _checkboxes(self)
 
     def service_fields(self) -> dict:
         data = self.cleaned_data
@@ -73,6 +79,7 @@ class AttendeesForm(StyledForm):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = people
+        _checkboxes(self)
 
 
 class SelfStudyForm(StyledForm):

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from qinglian.core.audit import audit_record
 from qinglian.core.rules import rule_value
 from qinglian.orglife.models import Attendee, Meeting
-from qinglian.orglife.vocab import ATTENDING, MeetingStatus
+from qinglian.orglife.vocab import ATTENDING, MeetingKind, MeetingStatus
 from qinglian.orgs.access import can, scope_q
 from qinglian.orgs.models import CommitteePost, Member, Organisation
 from qinglian.study.models import StudyRecord, StudySession
@@ -53,6 +53,7 @@ MAX_HOURS = Decimal("999.5")
 # Words in a meeting's title or theme that tell which strand of study it was.
 TOPIC_WORDS = (
     ("警示", TopicKind.WARNING),
+    ("以案", TopicKind.WARNING),
     ("讲话", TopicKind.SPEECHES),
     ("党性", TopicKind.PARTY_SPIRIT),
     ("党章", TopicKind.CHARTER),
@@ -90,6 +91,11 @@ def training_hours(org: Organisation, first: date, last: date) -> Decimal:
     """A training course's hours: its days (first and last included) times the rule's training day."""
     days = (last - first).days + 1
     return Decimal(days) * Decimal(str(conversion(org, first)["training_day"]))
+
+
+def session_kind_of(meeting: Meeting) -> str:
+    """A Party lecture is a lecture; any other meeting held for study is collective study."""
+    return SessionKind.LECTURE if meeting.kind == MeetingKind.PARTY_LECTURE else SessionKind.COLLECTIVE
 
 
 def topic_guess(*texts: str) -> str:
@@ -232,7 +238,7 @@ def session_from_meeting(
     actor,
     title: str = "",
     topic: str = "",
-    kind: str = SessionKind.COLLECTIVE,
+    kind: str = "",
     hours=None,
 ) -> StudySession:
     """Make a held meeting a study session: its title, day and theme, hours from its length, and a record for
@@ -246,7 +252,7 @@ def session_from_meeting(
     hours = meeting_hours(meeting) if hours in (None, "") else _check_hours(hours)
     session = StudySession.objects.create(
         organisation=meeting.organisation,
-        kind=kind,
+        kind=kind or session_kind_of(meeting),
         title=(title or meeting.title).strip(),
         topic=topic or topic_guess(meeting.title, meeting.topic),
         held_on=meeting.starts_on,

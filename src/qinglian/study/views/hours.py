@@ -125,6 +125,7 @@ def session_from_meeting(request):
         return render(request, "study/session_from_meeting.html", {"page": page, "root": root})
     initial = {
         "title": meeting.title,
+        "kind": services.session_kind_of(meeting),
         "topic": services.topic_guess(meeting.title, meeting.topic),
         "hours": services.meeting_hours(meeting),
     }
