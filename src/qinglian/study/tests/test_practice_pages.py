@@ -158,7 +158,8 @@ def test_indicators_of_practice(cast):
 def test_a_unit_turns_points_on_for_its_subtree(cast, login):
     client = _en(login(cast.secretary))
     url = reverse("study:points_settings", args=[cast.tree.branch_a.pk])
-    assert "Points settings" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Points settings" in page and f'value="{timezone.localdate().isoformat()}"' in page
     data = {"enabled": "on", "effective_from": timezone.localdate().isoformat(), "reason": "支部决定开启积分"}
     for kind in ("practice_day", "practice_correct", "material_finished", "exam_passed", "session_attended"):
         data |= {f"{kind}__points": 2, f"{kind}__cap": 4}

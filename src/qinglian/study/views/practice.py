@@ -150,7 +150,9 @@ class PointsSettingsForm(StyledForm):
     enabled = forms.BooleanField(
         label=gettext_lazy("Points are on for this unit and the units below it"), required=False
     )
-    effective_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reason = forms.CharField(label=gettext_lazy("Why"), max_length=200)
 
     def __init__(self, *args, **kwargs):
