@@ -565,12 +565,20 @@ def questions_import(
     updates = [item for item in items if item.external_code in existing]
     new = [item for item in items if item.external_code not in existing]
     user = _user(actor)
+    changed = 0
     if updates:
-        questions = Question.objects.select_related("current").in_bulk([existing[i.external_code] for i in updates])
+        questions = {}
+        ids = [existing[i.external_code] for i in updates]
+        for start in range(0, len(ids), CHUNK):
+            found = Question.objects.filter(pk__in=ids[start : start + CHUNK])
+            questions.update({q.pk: q for q in found.select_related("current", "category").prefetch_related("tags")})
         used = used_version_ids([q.current_id for q in questions.values() if q.current_id])
         for done, item in enumerate(updates, start=1):
             question = questions[existing[item.external_code]]
-            _revise(question, item, user, used=question.current_id in used)
+            # A re-import of a whole bank mostly repeats what is there: only the rows that differ are written.
+            if not _same(question, item, categories[item.category or DEFAULT_CATEGORY]):
+                _revise(question, item, user, used=question.current_id in used)
+                changed += 1
             if done % 1000 == 0:
                 report(done, total)
     if new:
@@ -579,10 +587,10 @@ def questions_import(
         actor=actor,
         action="study.bank.import",
         obj=organisation,
-        changes={"file": file_name, "created": len(new), "updated": len(updates)},
+        changes={"file": file_name, "created": len(new), "updated": changed, "unchanged": len(updates) - changed},
     )
     report(total, total)
-    return len(new), len(updates)
+    return len(new), changed
 
 
 QUESTION_COLUMNS = ["organisation", "category", "topic", "status", "external_code", "times_used", "created_at"]
@@ -615,6 +623,19 @@ def _insert_new(organisation, items: list[QuestionData], categories: dict, tags:
     bulk_insert(Question.tags.through, ["question", "tag"], pairs)
     first = QuestionVersion.objects.filter(question=OuterRef("pk"), number=1).values("pk")[:1]
     Question.objects.filter(pk__in=Subquery(fresh.values("pk"))).update(current=Subquery(first))
+
+
+def _same(question: Question, item: QuestionData, category: Category) -> bool:
+    current = question.current
+    if current is None:
+        return False
+    values = _version_values(item)
+    return (
+        all(getattr(current, name) == value for name, value in values.items())
+        and question.category_id == category.pk
+        and (question.topic, question.status) == (item.topic, item.status)
+        and sorted(t.name for t in question.tags.all()) == sorted(set(item.tags))
+    )
 
 
 def _clean_quietly(item: QuestionData) -> None:

@@ -294,3 +294,12 @@ def test_text_parsers_never_crash(text):
 def test_text_parsers_never_crash_on_any_text(text):
     read_gift(text)
     read_aiken(text)
+
+
+def test_reimporting_the_same_file_changes_nothing(cast):
+    data = sheet([row(stem="一", code="S1", tags="两学一做，党章"), row("判断", "二", "", "", "", "", "对", code="S2")])
+    save(cast, upload(cast, data))
+    job = save(cast, upload(cast, data))
+    assert (job.params["created"], job.params["updated"]) == (0, 0)
+    assert Question.objects.count() == 2
+    assert all(q.versions.count() == 1 for q in Question.objects.all())
