@@ -47,3 +47,9 @@ class StudyConfig(AppConfig):
         # --- bank
         nav("study_bank", _("Question bank"), "study:bank_list", "patch-question", "study.bank", 34)
         # --- exams
+        from qinglian.study.services.take import attempts_expire_reminder
+
+        nav("study_my_exams", _("My exams"), "study:my_exams", "ui-checks", None, 35)
+        nav("study_exams", _("Exams"), "study:exam_list", "clipboard-check", "study.exam", 36)
+        nav("study_marking", _("Marking"), "study:marking_queue", "pencil-square", "study.mark", 37)
+        registry.add_reminders(attempts_expire_reminder)

@@ -78,7 +78,8 @@ def _audience(exam: Exam, units, members) -> None:
 @transaction.atomic
 def exam_create(*, org, actor, units=(), members=(), **fields) -> Exam:
     """A draft exam of `org`, for the given units (each with its subtree) and named members."""
-    fields = {k: v for k, v in fields.items() if k in SETTINGS}
+    defaults = {name: Exam._meta.get_field(name).get_default() for name in SETTINGS}
+    fields = {**defaults, **{k: v for k, v in fields.items() if k in SETTINGS and v is not None}}
     _check(fields)
     fields["title"] = fields["title"].strip()
     exam = Exam.objects.create(
@@ -90,7 +91,7 @@ def exam_create(*, org, actor, units=(), members=(), **fields) -> Exam:
 
 
 def _locked(exam: Exam, version: int | None) -> Exam:
-    exam = Exam.objects.select_for_update().select_related("organisation").get(pk=exam.pk)
+    exam = Exam.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=exam.pk)
     if version is not None and int(version) != exam.version:
         raise Conflict(_("Someone else changed this exam meanwhile; reload it and make your change again."))
     return exam

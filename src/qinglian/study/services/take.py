@@ -207,7 +207,7 @@ class TooLate(ValidationError):
 @transaction.atomic
 def _save(*, attempt_id: int, member, answers: dict, now) -> int:
     attempt = (
-        Attempt.objects.select_for_update()
+        Attempt.objects.select_for_update(of=("self",))
         .select_related("exam__organisation")
         .filter(pk=attempt_id, member=member)
         .first()
@@ -253,11 +253,15 @@ def attempt_submit(*, attempt: Attempt, now=None, timed_out: bool = False, actor
     """Submit and mark an attempt in one transaction. Submitting twice changes nothing the second time.
     Short answers wait for a person (status MARKING); the rest is marked now."""
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().select_related("exam__organisation", "member").get(pk=attempt.pk)
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("exam__organisation", "member")
+        .get(pk=attempt.pk)
+    )
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return attempt
     late = now > attempt.deadline_at + grace(attempt.exam)
-    items = list(attempt.items.select_related("question_version"))
+    items = list(attempt.items.select_related("question_version__question"))
     waiting = False
     for item in items:
         share = mark(item.question_version, item.response)
@@ -291,16 +295,10 @@ def _score(attempt: Attempt, items) -> None:
 
 
 def _after_marking(attempt: Attempt, items, now) -> None:
-    """Wrong answers go to the member's practice; a pass earns points (where the organisation has them)."""
-    # The practice area's services import the exam models; resolve them at call time.
-    from qinglian.study.services import points, practice
-    from qinglian.study.vocab import PointsKind
+    """Wrong answers go to the member's practice and a pass earns points, in a task (see exam_tasks)."""
+    from qinglian.study.exam_tasks import attempt_followup
 
-    wrong = [item.question_version for item in items if (item.score or 0) < item.max_score]
-    if wrong:
-        practice.mistakes_record(member=attempt.member, versions=wrong, at=now)
-    if attempt.passed:
-        points.points_award(member=attempt.member, kind=PointsKind.EXAM_PASSED, ref=f"exam:{attempt.exam_id}")
+    attempt_followup.enqueue(attempt.pk)
 
 
 def attempts_expire(*, exam: Exam | None = None, now=None, force: bool = False) -> int:
@@ -330,7 +328,11 @@ def attempts_expire_reminder(today) -> int:
 def item_mark(*, item: AttemptItem, score, actor, comment: str = "", now=None) -> AttemptItem:
     """Mark a short answer (0 to its marks). When the attempt's last answer is marked, the attempt is finished."""
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().select_related("exam__organisation", "member").get(pk=item.attempt_id)
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("exam__organisation", "member")
+        .get(pk=item.attempt_id)
+    )
     item = AttemptItem.objects.select_related("question_version").get(pk=item.pk)
     if attempt.status != AttemptStatus.MARKING:
         raise ValidationError(_("This attempt is not waiting for marking."))
