@@ -227,3 +227,17 @@ def test_the_member_page_has_a_study_section_for_study_staff(cast, login):
     practice_answer(member=a1, question_id=q.pk, response=["A"], token=0)
     page = _en(login(cast.secretary)).get(reverse("orgs:member_detail", args=[a1.pk])).content.decode()
     assert "1 of 1 seen" in page
+
+
+def test_the_study_home_lists_my_exams(cast, login):
+    from qinglian.study.models import Exam
+    from qinglian.study.vocab import ExamStatus
+
+    now = timezone.now()
+    exam = Exam.objects.create(
+        organisation=cast.tree.branch_a, title="支部党章测试", opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=1), status=ExamStatus.PUBLISHED,
+    )  # fmt: skip
+    exam.units.set([cast.tree.branch_a])
+    page = _en(login(cast.member)).get(reverse("study:me")).content.decode()
+    assert "支部党章测试" in page and reverse("study:exam_take", args=[exam.pk]) in page
