@@ -168,3 +168,18 @@ def test_api_create_edit_list_and_import(cast, login):
     assert client.get(f"{API}/export", {"format": "gift"}).status_code == 200
     other = login(cast.secretary_b)
     assert other.get(f"{API}/questions/{body['id']}").status_code == 404
+
+
+def test_api_list_query_count_does_not_grow_with_rows(cast, login):
+    from qinglian.core.tests.web import count_queries
+
+    client = login(cast.secretary)
+    for i in range(3):
+        question_make(cast.tree.branch_a, stem=f"少{i}")
+    client.get(f"{API}/questions")
+    few = count_queries(lambda: client.get(f"{API}/questions"))
+    for i in range(20):
+        question_make(cast.tree.branch_a, stem=f"多{i}", qtype=QuestionType.JUDGE, answer=[True])
+    many = count_queries(lambda: client.get(f"{API}/questions"))
+    assert client.get(f"{API}/questions").json()["count"] == 23
+    assert many == few
