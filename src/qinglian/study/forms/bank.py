@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.study.imports.common import QuestionData, category_path, check_key, parse_blanks, parse_tags
@@ -25,7 +26,7 @@ ANSWER_FIELD = {
 
 
 class QuestionForm(StyledForm):
-    qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
+    qtype = forms.ChoiceField(label=pgettext_lazy("question", "Type"), choices=QuestionType.choices)
     stem = forms.CharField(
         label=_("Question"),
         max_length=4000,
@@ -62,13 +63,15 @@ class QuestionForm(StyledForm):
         label=_("Explanation"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     source = forms.CharField(
-        label=_("Source"),
+        label=pgettext_lazy("question", "Source"),
         required=False,
         max_length=200,
         help_text=_("Document and article, e.g. 《中国共产党章程》第三条."),
     )
     category = forms.CharField(
-        label=_("Category"), max_length=400, help_text=_("A path such as 党章党规/纪律处分条例.")
+        label=pgettext_lazy("question", "Category"),
+        max_length=400,
+        help_text=_("A path such as 党章党规/纪律处分条例."),
     )
     topic = forms.ChoiceField(label=_("Topic"), choices=TopicKind.choices, initial=TopicKind.CHARTER)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=400, help_text=_("Separated by commas."))
@@ -96,6 +99,8 @@ class QuestionForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("answer_letters", "answer_judge"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
         for letter, name in zip(LETTERS, OPTION_FIELDS, strict=True):
             self.fields[name] = forms.CharField(
                 label=_("Option %(letter)s") % {"letter": letter}, required=False, max_length=1000
@@ -188,9 +193,11 @@ class QuestionForm(StyledForm):
 
 
 class BankFilterForm(StyledForm):
-    q = forms.CharField(label=_("Text"), required=False, max_length=100)
-    category = forms.CharField(label=_("Category"), required=False, max_length=400)
-    qtype = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *QuestionType.choices])
+    q = forms.CharField(label=pgettext_lazy("question", "Text"), required=False, max_length=100)
+    category = forms.CharField(label=pgettext_lazy("question", "Category"), required=False, max_length=400)
+    qtype = forms.ChoiceField(
+        label=pgettext_lazy("question", "Type"), required=False, choices=[("", _("All types")), *QuestionType.choices]
+    )
     topic = forms.ChoiceField(label=_("Topic"), required=False, choices=[("", _("All topics")), *TopicKind.choices])
     difficulty = forms.TypedChoiceField(
         label=_("Difficulty"), required=False, coerce=int, empty_value=None, choices=[("", _("Any")), *DIFFICULTIES]
