@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -195,7 +196,10 @@ async def drive(base: str, exam_id: int, tokens: list[str], seconds: float) -> d
             )
         )
         finished = time.perf_counter()
-        after = await baseline(session, base, 200)
+        try:
+            after = await baseline(session, base, 200)
+        except (TimeoutError, aiohttp.ClientError):
+            after = []
     out["baseline_idle"] = rest
     out["baseline_after"] = after
     out["elapsed_s"] = finished - began
@@ -276,17 +280,19 @@ def main() -> int:
         QINGLIAN_AUDIT_KEY=(data / "audit_key").read_text().strip(),
         QINGLIAN_DATA_KEY=(data / "data_key").read_text().strip(),
     )
+    # Its own process group: `qinglian serve` runs gunicorn as a child, and both must stop with the bench.
     server = subprocess.Popen(
         [sys.executable, "-m", "qinglian.cli", "serve", "--workers", str(args.workers), "--bind", args.bind],
         env=env,
         stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://{args.bind}"
     try:
         wait_ready(base)
         run = asyncio.run(drive(base, exam_id, tokens, args.seconds))
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     rows = count_rows(exam_id, args.questions)
     base_p50 = statistics.median(run["baseline_idle"])
@@ -307,6 +313,7 @@ def main() -> int:
         "submit": submit,
         "baseline_health_idle": summary(run["baseline_idle"]),
         "baseline_health_after": summary(run["baseline_after"]),
+        "load_average_1_5_15": list(os.getloadavg()),
         "submit_p50_ratio_to_baseline": round(submit["p50_ms"] / base_p50, 1) if base_p50 else None,
         "submit_p99_ratio_to_baseline": round(submit["p99_ms"] / base_p50, 1) if base_p50 else None,
         "errors": len(run["errors"]),
