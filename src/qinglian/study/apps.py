@@ -17,6 +17,9 @@ class StudyConfig(AppConfig):
         def nav(key, label, url_name, icon, permission, order):
             registry.add_nav(NavItem(key, label, url_name, icon, permission, order=order, section=section))
 
+        from qinglian.study import demo
+
+        registry.add_demo(30, demo.load)
         # Each area registers its menu entries, to-dos, reminders and indicators in its own block.
         # --- me and practice
         from qinglian.study.services.mastery import practice_active_rate, practice_mastery
