@@ -29,10 +29,14 @@ def world_extend(world) -> None:
 
 
 def _question_post(world) -> dict:
+    from qinglian.study.services.bank import version_token
+
+    question = world.extra["question_b"]
+    question.refresh_from_db()
     return {
         "qtype": "single", "stem": "越权改的题目", "option_a": "甲", "option_b": "乙", "answer_letters": ["A"],
         "category": "党章党规/党章", "topic": "charter", "difficulty": 3, "score": "1", "multiple_rule": "partial",
-        "partial_fraction": "0.5", "status": "published", "token": "stale",
+        "partial_fraction": "0.5", "status": "published", "token": version_token(question),
     }  # fmt: skip
 
 
