@@ -26,33 +26,30 @@ class StudyConfig(AppConfig):
         from qinglian.study.views.me import practice_todos, study_member_section
 
         nav("study_me", _("My study"), "study:me", "mortarboard", None, 30)
-        nav("study_practice", _("Daily practice"), "study:practice", "lightning-charge", None, 30)
-        nav("study_mastery", _("Practice and mastery"), "study:mastery", "graph-up", "study.view", 38)
+        nav("study_practice", _("Daily practice"), "study:practice", "lightning-charge", None, 31)
+        nav("study_mastery", _("Practice and mastery"), "study:mastery", "graph-up", "study.view", 40)
         registry.add_member_section(60, study_member_section)
         registry.add_todos(practice_todos)
         registry.add_indicator("study.practice_mastery", practice_mastery)
         registry.add_indicator("study.practice_active_rate", practice_active_rate)
         # --- library
-        nav("study_library", _("Library"), "study:library", "book", None, 32)
+        nav("study_library", _("Library"), "study:library", "book", None, 33)
         # --- programmes
-        nav("study_my_programmes", _("My study plan"), "study:my_programmes", "list-check", None, 31)
-        nav("study_programmes", _("Study programmes"), "study:programme_list", "calendar2-check", "study.view", 33)
+        nav("study_programmes", _("Study programmes"), "study:programme_list", "calendar2-check", "study.view", 34)
         # --- hours
         from qinglian.study.reminders_hours import hours_reminders
         from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
-
-        nav("study_my_hours", _("My study hours"), "study:my_hours", "hourglass-split", None, 34)
         nav("study_sessions", _("Study sessions"), "study:session_list", "journal-text", "study.view", 35)
         nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
         registry.add_indicator("study.hours_per_member", hours_per_member)
         registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
         registry.add_reminders(hours_reminders)
         # --- bank
-        nav("study_bank", _("Question bank"), "study:bank_list", "patch-question", "study.bank", 34)
+        nav("study_bank", _("Question bank"), "study:bank_list", "patch-question", "study.bank", 37)
         # --- exams
         from qinglian.study.services.take import attempts_expire_reminder
 
-        nav("study_my_exams", _("My exams"), "study:my_exams", "ui-checks", None, 35)
-        nav("study_exams", _("Exams"), "study:exam_list", "clipboard-check", "study.exam", 36)
-        nav("study_marking", _("Marking"), "study:marking_queue", "pencil-square", "study.mark", 37)
+        nav("study_my_exams", _("My exams"), "study:my_exams", "ui-checks", None, 32)
+        nav("study_exams", _("Exams"), "study:exam_list", "clipboard-check", "study.exam", 38)
+        nav("study_marking", _("Marking"), "study:marking_queue", "pencil-square", "study.mark", 39)
         registry.add_reminders(attempts_expire_reminder)
