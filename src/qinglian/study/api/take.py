@@ -198,6 +198,22 @@ def attempt_submit(request, attempt_id: int):
     return attempt_out(attempt, with_items=take.review_allowed(attempt))
 
 
+@router.post("/my/attempts/{attempt_id}/finish", response=AttemptOut, summary="Save the last answers and submit")
+def attempt_finish(request, attempt_id: int, payload: AnswersIn):
+    """The hand-in of the attempt page: the answers not saved yet (possibly none) and the submit, in one request
+    and one transaction. An item not in the caller's own attempt is 404 and nothing changes; after the time limit,
+    422 (the attempt is submitted with the answers saved before). Again returns the same result. The answers and
+    scores are not in this reply; read the attempt when the exam's review policy shows them."""
+    answers = {row.item_id: row.response for row in payload.answers}
+    try:
+        attempt = take.attempt_finish(
+            attempt_id=attempt_id, member=_member(request), answers=answers, actor=request.user
+        )
+    except take.NotYours:
+        raise Http404 from None
+    return attempt_out(attempt, with_items=False)
+
+
 def exam_of(request, exam_id: int) -> Exam:
     exam = exams_for_member(_member(request)).filter(pk=exam_id).first()
     if exam is None:

@@ -9,12 +9,13 @@ letters shown, and the answer is stored with the question's own letters, so mark
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -248,20 +249,62 @@ def answers_save(*, attempt_id: int, member, answers: dict, now=None) -> int:
     return saved
 
 
-@transaction.atomic
-def attempt_submit(*, attempt: Attempt, now=None, timed_out: bool = False, actor=None) -> Attempt:
-    """Submit and mark an attempt in one transaction. Submitting twice changes nothing the second time.
-    Short answers wait for a person (status MARKING); the rest is marked now."""
-    now = now or timezone.now()
-    attempt = (
-        Attempt.objects.select_for_update(of=("self",))
-        .select_related("exam__organisation", "member")
-        .get(pk=attempt.pk)
+# The fields submitting reads: the item's own and its version's key, in one query (no stems, no explanations).
+ITEM_FIELDS = ("id", "attempt_id", "position", "option_order", "max_score", "response", "saved_at", "score")
+KEY_FIELDS = ("id", "qtype", "answer", "multiple_rule", "partial_fraction", "fill_any_order", "fill_ignore_case")
+
+
+def _items_for_marking(attempt: Attempt) -> list[AttemptItem]:
+    return list(
+        AttemptItem.objects.filter(attempt=attempt)
+        .select_related("question_version")
+        .only(*ITEM_FIELDS, *(f"question_version__{name}" for name in KEY_FIELDS))
+        .order_by("position")
     )
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        return attempt
-    late = now > attempt.deadline_at + grace(attempt.exam)
-    items = list(attempt.items.select_related("question_version__question"))
+
+
+def _locked(attempt_id: int, **filters) -> Attempt | None:
+    return (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("exam__organisation", "member__user", "organisation")
+        .filter(pk=attempt_id, **filters)
+        .first()
+    )
+
+
+def _write_items(items: list[AttemptItem], touched: set[int], now) -> None:
+    """Write every item's score, and the response of the items answered just now, in one statement."""
+    if not items:
+        return
+    if connection.vendor != "postgresql":
+        for item in items:
+            if item.pk in touched:
+                item.saved_at = now
+        AttemptItem.objects.bulk_update(items, ["response", "saved_at", "score"])
+        return
+    quote = connection.ops.quote_name
+    table = quote(AttemptItem._meta.db_table)
+    rows, params = [], []
+    for item in items:
+        rows.append("(%s, %s::jsonb, %s::numeric, %s)")
+        response = None if item.response is None else json.dumps(item.response)
+        params += [item.pk, response, item.score, item.pk in touched]
+    sql = (
+        # Only the model's own names and placeholders are put in the text; every value is a parameter.
+        f"UPDATE {table} AS t SET "  # noqa: S608
+        f"{quote('score')} = v.score, "
+        f"{quote('response')} = CASE WHEN v.touched THEN v.response ELSE t.{quote('response')} END, "
+        f"{quote('saved_at')} = CASE WHEN v.touched THEN %s ELSE t.{quote('saved_at')} END "
+        f"FROM (VALUES {', '.join(rows)}) AS v(id, response, score, touched) WHERE t.{quote('id')} = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params])
+
+
+def _close(
+    attempt: Attempt, items: list[AttemptItem], *, now, timed_out: bool, actor, touched=frozenset(), late=None
+) -> None:
+    """Mark the (locked, in progress) attempt's items, write them and the attempt, audit, and queue the follow-up."""
     waiting = False
     for item in items:
         share = mark(item.question_version, item.response)
@@ -270,22 +313,75 @@ def attempt_submit(*, attempt: Attempt, now=None, timed_out: bool = False, actor
             item.score = None
         else:
             item.score = (share * item.max_score).quantize(CENT)
-    AttemptItem.objects.bulk_update(items, ["score"])
+    _write_items(items, set(touched), now)
     attempt.submitted_at = now
+    if late is None:
+        late = now > attempt.deadline_at + grace(attempt.exam)
     attempt.timed_out = timed_out or late
     attempt.status = AttemptStatus.MARKING if waiting else AttemptStatus.FINISHED
     attempt.max_score = sum((item.max_score for item in items), Decimal("0"))
     if not waiting:
         _score(attempt, items)
     attempt.save(update_fields=["submitted_at", "timed_out", "status", "max_score", "score", "passed"])
+    if not waiting:
+        _after_marking(attempt, items, now)
+    # Last: the audit chain's head is locked until commit, so every submit queues there as briefly as possible.
     audit_record(
         actor=actor if actor is not None else attempt.member.user,
         action="study.attempt_submit",
         obj=attempt,
         changes={"status": attempt.status, "score": str(attempt.score), "timed_out": attempt.timed_out},
     )
-    if not waiting:
-        _after_marking(attempt, items, now)
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, now=None, timed_out: bool = False, actor=None) -> Attempt:
+    """Submit and mark an attempt in one transaction. Submitting twice changes nothing the second time.
+    Short answers wait for a person (status MARKING); the rest is marked now."""
+    now = now or timezone.now()
+    attempt = _locked(attempt.pk)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    _close(attempt, _items_for_marking(attempt), now=now, timed_out=timed_out, actor=actor)
+    return attempt
+
+
+@transaction.atomic
+def _finish(*, attempt_id: int, member, answers: dict, now, actor) -> tuple[Attempt, bool]:
+    attempt = _locked(attempt_id, member=member)
+    if attempt is None:
+        raise NotYours
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt, False
+    items = _items_for_marking(attempt)
+    if now > attempt.deadline_at + grace(attempt.exam):
+        _close(attempt, items, now=now, timed_out=True, actor=actor, late=True)
+        return attempt, bool(answers)
+    by_id = {item.pk: item for item in items}
+    if any(key not in by_id for key in answers):
+        raise NotYours
+    for key, shown in answers.items():
+        item = by_id[key]
+        item.response = response_from_shown(item, shown)
+    _close(attempt, items, now=now, timed_out=False, actor=actor, touched=answers.keys(), late=False)
+    return attempt, False
+
+
+def attempt_finish(*, attempt_id: int, member, answers: dict, now=None, actor=None) -> Attempt:
+    """Save the last answers {item id: answer as shown} and submit, in one transaction: what the attempt page
+    sends when the member hands in (answers saved as they went need not be sent again).
+
+    All or nothing: an item not in the member's own attempt raises NotYours, a malformed answer ValidationError,
+    and nothing is saved or submitted. Submitting again returns the attempt as it was. After the deadline and its
+    grace the attempt is submitted with the answers saved before, and TooLate says the late ones were refused."""
+    now = now or timezone.now()
+    try:
+        answers = {int(key): value for key, value in answers.items()}
+    except (TypeError, ValueError):
+        raise NotYours from None
+    attempt, refused = _finish(attempt_id=attempt_id, member=member, answers=answers, now=now, actor=actor)
+    if refused:
+        raise TooLate(_("The time for this exam ran out; it was submitted with the answers saved before."))
     return attempt
 
 
