@@ -36,7 +36,7 @@ from qinglian.study.imports.common import QuestionData
 from qinglian.study.marking import LETTERS
 from qinglian.study.models import Attempt, AttemptItem, Card, Material, Question, ReadingRecord, Review, StudyRecord
 from qinglian.study.services.bank import question_create
-from qinglian.study.services.exams import exam_create, exam_publish, rule_add
+from qinglian.study.services.exams import exam_close, exam_create, exam_publish, rule_add
 from qinglian.study.services.hours import record_self_study, session_create, session_from_meeting
 from qinglian.study.services.library import material_create, material_transition
 from qinglian.study.services.points import points_configure, points_rule
@@ -92,6 +92,9 @@ def load(*, members: int = 300) -> dict:
         with transaction.atomic():
             _readings(ctx)
             _past_exam(ctx, exams["past"])
+            past = exams["past"]
+            past.refresh_from_db()
+            exam_close(exam=past, version=past.version, actor=ctx.office)
             _current_exam(ctx, exams["current"])
         with transaction.atomic():
             _practice(ctx)
