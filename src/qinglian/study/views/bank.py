@@ -26,7 +26,7 @@ from qinglian.orgs.services import Conflict
 from qinglian.reports.xlsx import write_workbook, xlsx_response
 from qinglian.study.forms.bank import BankFilterForm, BankUploadForm, QuestionForm
 from qinglian.study.imports import tasks
-from qinglian.study.imports.common import TYPE_TEXT, answer_text
+from qinglian.study.imports.common import answer_text
 from qinglian.study.imports.xlsx import export_sheet, template_bytes
 from qinglian.study.models import Category, Question
 from qinglian.study.models.common import ancestor_paths
@@ -96,7 +96,7 @@ def question_detail(request, pk: int):
         "version": version,
         "options": list(zip("ABCDEFGH", version.options, strict=False)),
         "answer": answer_text(version.qtype, version.answer),
-        "type_text": TYPE_TEXT[version.qtype],
+        "type_text": version.get_qtype_display(),
         "tags": list(question.tags.all()),
         "uses": services.question_uses(question),
         "can_edit": can(request.user, "study.bank", question),

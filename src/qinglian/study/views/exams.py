@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from qinglian.core.forms import add_service_errors
 from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
-from qinglian.orgs.access import get_visible_or_404
+from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
@@ -48,13 +48,23 @@ def exam_list(request):
         Exam.objects.visible_to(request.user, "study.exam")
         .filter(subtree_q(root.path, "organisation__"))
         .select_related("organisation")
-        .annotate(taken=Count("attempts", filter=~Q(attempts__status=AttemptStatus.IN_PROGRESS)))
         .order_by("-opens_at", "-pk")
     )
     status = request.GET.get("status", "")
     if status in ExamStatus.values:
         exams = exams.filter(status=status)
     page = id_page(exams, per_page=30, number=request.GET.get("page"))
+    # id_page fetches the rows afresh (annotations are lost): count the finished attempts of the page's exams.
+    taken = dict(
+        Attempt.objects.filter(exam__in=[e.pk for e in page.object_list])
+        .exclude(status=AttemptStatus.IN_PROGRESS)
+        .order_by()
+        .values("exam")
+        .annotate(n=Count("pk"))
+        .values_list("exam", "n")
+    )
+    for e in page.object_list:
+        e.taken = taken.get(e.pk, 0)
     context = {"root": root, "page": page, "status": status, "statuses": ExamStatus.choices}
     return render(request, "study/exam_list.html", context)
 
@@ -292,7 +302,8 @@ def _mean(values) -> Decimal | None:
 def exam_results(request, pk: int):
     exam = _exam(request, pk, "study.view")
     take.attempts_expire(exam=exam)
-    return render(request, "study/exam_results.html", {"exam": exam, **results_of(exam)})
+    context = {"exam": exam, "can_stats": can(request.user, "study.exam", exam), **results_of(exam)}
+    return render(request, "study/exam_results.html", context)
 
 
 @permission_required("study.view")

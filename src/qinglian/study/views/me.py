@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from qinglian.core.registry import MemberSection, TodoItem
+from qinglian.core.registry import MemberSection, TodoItem, registry
 from qinglian.orgs.access import can
 from qinglian.study.models import Attempt
 from qinglian.study.services.points import points_of
@@ -70,6 +70,9 @@ def _url(name: str) -> str | None:
 def me(request):
     member = getattr(request.user, "member", None)
     context = {"member": member}
+    if member is None:
+        # Staff without a member record land here from the menu: offer the study pages they may use.
+        context["staff"] = {a: registry.has_permission(request.user, f"study.{a}") for a in ("view", "bank", "exam")}
     if member is not None:
         year = timezone.localdate().year
         points = points_of(member)
