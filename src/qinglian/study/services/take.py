@@ -249,18 +249,41 @@ def answers_save(*, attempt_id: int, member, answers: dict, now=None) -> int:
     return saved
 
 
-# The fields submitting reads: the item's own and its version's key, in one query (no stems, no explanations).
-ITEM_FIELDS = ("id", "attempt_id", "position", "option_order", "max_score", "response", "saved_at", "score")
+# The fields of a question version that marking reads (not its stem, options or explanation).
 KEY_FIELDS = ("id", "qtype", "answer", "multiple_rule", "partial_fraction", "fill_any_order", "fill_ignore_case")
 
 
-def _items_for_marking(attempt: Attempt) -> list[AttemptItem]:
-    return list(
+class _Key:
+    """A question version's key fields, as marking reads them."""
+
+    __slots__ = KEY_FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(KEY_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+class _Item:
+    """An attempt item as submitting reads and writes it: plain attributes, no model instance (a 50-question
+    paper would build a hundred), and the same names, so answering and marking read it as they read an item."""
+
+    __slots__ = ("max_score", "option_order", "pk", "question_version", "response", "score")
+
+    def __init__(self, pk, option_order, max_score, response, score, key):
+        self.pk, self.option_order, self.max_score = pk, option_order, max_score
+        self.response, self.score, self.question_version = response, score, _Key(key)
+
+
+def _items_for_marking(attempt: Attempt) -> list[_Item]:
+    """The attempt's items with their versions' key fields, in one query."""
+    rows = (
         AttemptItem.objects.filter(attempt=attempt)
-        .select_related("question_version")
-        .only(*ITEM_FIELDS, *(f"question_version__{name}" for name in KEY_FIELDS))
         .order_by("position")
+        .values_list(
+            "id", "option_order", "max_score", "response", "score", *(f"question_version__{n}" for n in KEY_FIELDS)
+        )
     )
+    return [_Item(*row[:5], row[5:]) for row in rows]
 
 
 def _locked(attempt_id: int, **filters) -> Attempt | None:
@@ -272,15 +295,19 @@ def _locked(attempt_id: int, **filters) -> Attempt | None:
     )
 
 
-def _write_items(items: list[AttemptItem], touched: set[int], now) -> None:
+def _write_items(items: list[_Item], touched: set[int], now) -> None:
     """Write every item's score, and the response of the items answered just now, in one statement."""
     if not items:
         return
     if connection.vendor != "postgresql":
-        for item in items:
-            if item.pk in touched:
-                item.saved_at = now
-        AttemptItem.objects.bulk_update(items, ["response", "saved_at", "score"])
+        scores = [AttemptItem(pk=item.pk, score=item.score) for item in items if item.pk not in touched]
+        answered = [
+            AttemptItem(pk=item.pk, score=item.score, response=item.response, saved_at=now)
+            for item in items
+            if item.pk in touched
+        ]
+        AttemptItem.objects.bulk_update(scores, ["score"])
+        AttemptItem.objects.bulk_update(answered, ["score", "response", "saved_at"])
         return
     quote = connection.ops.quote_name
     table = quote(AttemptItem._meta.db_table)
@@ -302,7 +329,7 @@ def _write_items(items: list[AttemptItem], touched: set[int], now) -> None:
 
 
 def _close(
-    attempt: Attempt, items: list[AttemptItem], *, now, timed_out: bool, actor, touched=frozenset(), late=None
+    attempt: Attempt, items: list[_Item], *, now, timed_out: bool, actor, touched=frozenset(), late=None
 ) -> None:
     """Mark the (locked, in progress) attempt's items, write them and the attempt, audit, and queue the follow-up."""
     waiting = False
