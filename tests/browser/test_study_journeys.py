@@ -389,3 +389,40 @@ def test_a_member_finds_an_article_by_a_chinese_phrase_and_records_studying_it(o
     assert record.finished_at is not None
     assert _fits_the_phone(page)
     visit.assert_clean()
+
+
+def test_when_the_clock_runs_out_the_answer_typed_in_the_last_second_still_counts(open_page, cast):
+    from qinglian.study.models import Attempt
+    from qinglian.study.services.exams import exam_create, exam_publish, slot_add
+    from qinglian.study.services.take import attempt_start
+    from qinglian.study.tests.factories import question_make
+    from qinglian.study.vocab import QuestionType
+
+    branch = cast.tree.branch_a
+    fill = question_make(branch, qtype=QuestionType.FILL, **FILL)
+    now = timezone.now()
+    exam = exam_create(
+        org=branch, actor=cast.secretary, units=[branch], title="限时填空", opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1), time_limit_minutes=1, pass_percent=60,
+    )  # fmt: skip
+    slot_add(exam=exam, question=fill, actor=cast.secretary, score=2)
+    exam = exam_publish(exam=exam, version=exam.version, actor=cast.secretary)
+    visit = _as(open_page, "member")
+    page = visit.page
+    # Started 52 seconds ago (on the server's clock): eight seconds are left when the page opens.
+    attempt = attempt_start(exam=exam, member=cast.members["a1"], now=timezone.now() - timedelta(seconds=52))
+    page.goto(visit.url(reverse("study:attempt_page", args=[attempt.pk])))
+    clock = page.locator("#attempt-clock")
+    expect(clock).to_have_class(re.compile(r"\btext-danger\b"))  # the last minute shows in red
+    card = _card(page, FILL["stem"])
+    card.get_by_label("Blank 1").fill("大局意识")
+    expect(clock).to_have_text("0:01", timeout=10_000)
+    card.get_by_label("Blank 2").fill("看齐意识")  # still on its way when the time is up
+
+    # The page hands the paper in by itself, with both blanks.
+    expect(page).to_have_url(visit.url(reverse("study:attempt_result", args=[attempt.pk])), timeout=10_000)
+    expect(page.locator(".display-5")).to_have_text(re.compile(r"^2(\.00)?/2(\.00)?$"))
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    assert attempt.score == 2 and attempt.passed
+    _shot(page, "result-phone")
+    visit.assert_clean()
