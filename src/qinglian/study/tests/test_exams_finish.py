@@ -91,12 +91,13 @@ def test_after_the_grace_the_late_answers_are_refused_and_the_saved_ones_count(c
     take.answers_save(attempt_id=attempt.pk, member=member, answers={first.pk: ["A"]})
     Attempt.objects.filter(pk=attempt.pk).update(deadline_at=timezone.now() - timedelta(seconds=31))
     client.force_login(cast.member)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     response = client.post(
         f"/api/v1/study/my/attempts/{attempt.pk}/finish",
         {"answers": [{"item_id": second.pk, "response": ["A"]}]},
         "application/json",
     )
-    assert response.status_code == 422
+    assert response.status_code == 422 and "ran out" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.FINISHED and attempt.timed_out and attempt.score == Decimal("2")
     assert AttemptItem.objects.get(pk=second.pk).response is None

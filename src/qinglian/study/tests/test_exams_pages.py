@@ -23,6 +23,7 @@ def test_a_member_takes_an_exam_page_by_page(cast, login):
     org = cast.tree.branch_a
     exam = exam_make(org, questions=[question_make(org, stem="第一题"), question_make(org, stem="第二题")])
     client = login(cast.member)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     assert exam.title in client.get(reverse("study:my_exams")).content.decode()
     page = client.get(reverse("study:exam_take", kwargs={"pk": exam.pk})).content.decode()
     assert "Start the exam" in page and "30 min" in page
@@ -51,6 +52,7 @@ def test_a_late_save_is_refused_with_a_message_and_the_page_shows_the_result(cas
     org = cast.tree.branch_a
     exam = exam_make(org, questions=[question_make(org)])
     client = login(cast.member)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     client.post(reverse("study:attempt_start", kwargs={"pk": exam.pk}))
     attempt = Attempt.objects.get(exam=exam)
     Attempt.objects.filter(pk=attempt.pk).update(deadline_at=timezone.now() - timedelta(minutes=2))
@@ -69,6 +71,7 @@ def test_a_setter_builds_and_publishes_a_paper(cast, login):
     org = cast.tree.branch_a
     question = question_make(org, stem="可以挑选的题")
     client = login(cast.secretary)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     now = timezone.localtime()
     response = client.post(
         reverse("study:exam_create"),

@@ -217,6 +217,7 @@ def test_opening_again_resumes_and_a_racing_second_start_is_refused(cast, client
     org = cast.tree.branch_a
     exam = exam_make(org, questions=[question_make(org)], attempts_allowed=0)
     client.force_login(cast.member)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     first = client.post(f"/api/v1/study/my/exams/{exam.pk}/attempts").json()
     again = client.post(f"/api/v1/study/my/exams/{exam.pk}/attempts").json()
     assert again["id"] == first["id"]
