@@ -109,3 +109,25 @@ def _mark_fill(version, response: list) -> Decimal:
 
 def is_correct(fraction: Decimal | None) -> bool:
     return fraction is not None and fraction >= ONE
+
+
+def shown_letter(letter: str, option_order: list[int] | None) -> str:
+    """The letter under which a member saw the option the bank calls `letter`."""
+    if not option_order:
+        return letter
+    return LETTERS[option_order.index(LETTERS.index(letter))]
+
+
+def answer_display(version, answer, option_order: list[int] | None = None) -> str:
+    """An answer or key as a person reads it: the letters as the member saw them, 正确/错误, the blanks in turn
+    (with their alternatives), or the text; '' for no answer."""
+    if answer in (None, "", []):
+        return ""
+    qtype = version.qtype
+    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        return "".join(sorted(shown_letter(letter, option_order) for letter in answer))
+    if qtype == QuestionType.JUDGE:
+        return _("True") if answer[0] is True else _("False")
+    if qtype == QuestionType.FILL:
+        return "；".join(" / ".join(map(str, blank)) if isinstance(blank, list) else str(blank) for blank in answer)
+    return answer if isinstance(answer, str) else " ".join(map(str, answer))

@@ -43,7 +43,7 @@ def test_a_member_takes_an_exam_page_by_page(cast, login):
     response = client.post(reverse("study:attempt_submit", kwargs={"pk": attempt.pk}))
     assert response.url == reverse("study:attempt_result", kwargs={"pk": attempt.pk})
     result = client.get(response.url).content.decode()
-    assert "4.00" in result and "Passed" in result
+    assert '<div class="display-5">4<span' in result and "Passed" in result
     certificate = client.get(reverse("study:attempt_certificate", kwargs={"pk": attempt.pk})).content.decode()
     assert "张伟" in certificate and exam.title in certificate and "@media print" in certificate
 
@@ -123,3 +123,25 @@ def test_publishing_says_what_is_missing(cast):
     exam = exam_make(cast.tree.branch_a, publish=False)
     with pytest.raises(Exception, match="no questions"):
         setting.exam_publish(exam=exam, version=exam.version, actor=None)
+
+
+def test_the_review_shows_answers_as_the_member_saw_them(cast, login):
+    from qinglian.study.services.take import answers_save, attempt_start, attempt_submit
+
+    org = cast.tree.branch_a
+    choice = question_make(org, stem="选择题", options=("甲", "乙", "丙"), answer=("C",))
+    judge = question_make(org, qtype="judge", stem="判断题", answer=(True,))
+    exam = exam_make(org, questions=[choice, judge])
+    member = cast.members["a1"]
+    attempt = attempt_start(exam=exam, member=member)
+    items = {item.question_version.question_id: item for item in attempt.items.select_related("question_version")}
+    c_item = items[choice.pk]
+    shown_c = "ABC"[c_item.option_order.index(2)]  # where the member saw 丙, the right option
+    answers_save(attempt_id=attempt.pk, member=member, answers={c_item.pk: [shown_c], items[judge.pk].pk: [False]})
+    attempt_submit(attempt=attempt)
+    client = login(cast.member)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("study:attempt_result", kwargs={"pk": attempt.pk})).content.decode()
+    assert f"{shown_c}. 丙" in page
+    assert f"Your answer</span>: {shown_c}" in page.replace(":</span>", "</span>:")
+    assert "False" in page and "True" in page and "[True]" not in page and "['" not in page

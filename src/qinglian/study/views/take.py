@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from qinglian.study.marking import LETTERS, answer_display
 from qinglian.study.models import Attempt
 from qinglian.study.services import take
 from qinglian.study.services.exams import exams_for_member
@@ -159,7 +160,19 @@ def attempt_result(request, pk: int):
     items = []
     if review:
         for item in attempt.items.select_related("question_version"):
-            items.append({"item": item, "version": item.question_version, "shown": take.shown_from_response(item)})
+            version, order = item.question_version, item.option_order
+            options = [(LETTERS[i], version.options[original]) for i, original in enumerate(order)] or [
+                (LETTERS[i], text) for i, text in enumerate(version.options)
+            ]
+            items.append(
+                {
+                    "item": item,
+                    "version": version,
+                    "options": options,
+                    "yours": answer_display(version, item.response, order),
+                    "right": answer_display(version, version.answer, order),
+                }
+            )
     context = {"attempt": attempt, "exam": attempt.exam, "review": review, "items": items}
     return render(request, "study/take_result.html", context)
 
