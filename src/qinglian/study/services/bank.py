@@ -276,7 +276,10 @@ def question_edit(*, question: Question, data: QuestionData, token: str, actor) 
 
     `token` is `version_token(question)` as the editor saw it; a save after someone else's is refused (Conflict).
     """
-    question = Question.objects.select_for_update().select_related("current", "organisation").get(pk=question.pk)
+    # `current` may be null, so it is an outer join, whose side PostgreSQL will not lock: lock the question only.
+    question = (
+        Question.objects.select_for_update(of=("self",)).select_related("current", "organisation").get(pk=question.pk)
+    )
     _may_edit(actor, question.organisation)
     if token != version_token(question):
         raise Conflict(_("Someone else saved this question while you were editing it. Reload it and edit again."))

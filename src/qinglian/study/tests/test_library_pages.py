@@ -85,6 +85,7 @@ def test_a_video_is_served_with_its_type_and_byte_ranges(cast, login):
 def test_opening_is_recorded_once_and_finishing_when_the_member_says_so(cast, login):
     material = published(cast.tree.branch_a, "党章")
     client = login(cast.member)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     client.get(reverse("study:material_detail", args=[material.pk]))
     first = ReadingRecord.objects.get()
     client.get(reverse("study:material_detail", args=[material.pk]))
@@ -100,6 +101,7 @@ def test_opening_is_recorded_once_and_finishing_when_the_member_says_so(cast, lo
 
 def test_staff_add_a_document_and_a_fake_pdf_is_refused(cast, login):
     client = login(cast.secretary)
+    client.cookies["django_language"] = "en"  # in_english covers this thread, not the request
     unit = cast.tree.branch_a.pk
     fake = SimpleUploadedFile("条例.pdf", b"not really a pdf at all")
     refused = client.post(
