@@ -85,7 +85,9 @@ def audit_record(
     else:
         path = ""
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    # No savepoint: a failure here fails the caller's transaction anyway, and two round trips fewer matter on the
+    # busiest writes (an exam's hand-in).
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"hash": GENESIS})
         event = AuditEvent(
             seq=head.seq + 1,
