@@ -23,7 +23,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from qinglian.core.models import Notification
@@ -493,7 +494,7 @@ def _practice(ctx: Context) -> None:
                 at += timedelta(seconds=ctx.rng.randint(15, 50))
     # A card is as old as its first answer (the services stamp the loading time).
     first = Review.objects.filter(card=OuterRef("pk")).order_by("reviewed_at").values("reviewed_at")[:1]
-    Card.objects.filter(member__in=people).update(created_at=Subquery(first))
+    Card.objects.filter(member__in=people).update(created_at=Coalesce(Subquery(first), F("created_at")))
 
 
 def _practice_answer(ctx: Context, version, knows: float) -> list:
