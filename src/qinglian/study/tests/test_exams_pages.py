@@ -145,3 +145,30 @@ def test_the_review_shows_answers_as_the_member_saw_them(cast, login):
     assert f"{shown_c}. 丙" in page
     assert f"Your answer</span>: {shown_c}" in page.replace(":</span>", "</span>:")
     assert "False" in page and "True" in page and "[True]" not in page and "['" not in page
+
+
+def test_a_branch_reads_its_own_members_results_of_an_exam_set_above(cast, login):
+    from qinglian.orgs.services import member_create
+    from qinglian.study.services.take import attempt_start, attempt_submit
+
+    root = cast.tree.root
+    exam = exam_make(root, title="全局测试", questions=[question_make(root, stem="全局的题")])
+    b_member = member_create(organisation=cast.tree.branch_b, name="赵敏", gender="F", actor=None)
+    for member in (cast.members["a1"], b_member):
+        attempt_submit(attempt=attempt_start(exam=exam, member=member))
+    client = login(cast.secretary)
+    client.cookies["django_language"] = "en"
+    listing = client.get(reverse("study:exam_list")).content.decode()
+    assert "Exams set above for these units" in listing and "全局测试" in listing
+    page = client.get(reverse("study:exam_results", kwargs={"pk": exam.pk})).content.decode()
+    assert "张伟" in page and "赵敏" not in page
+    assert client.get(reverse("study:exam_detail", kwargs={"pk": exam.pk})).status_code == 404
+    office = login(cast.office)
+    assert "赵敏" in office.get(reverse("study:exam_results", kwargs={"pk": exam.pk})).content.decode()
+
+
+def test_nobody_reads_results_of_an_exam_not_addressed_to_their_unit(cast, login):
+    exam = exam_make(cast.tree.branch_b, title="二支部测试", questions=[question_make(cast.tree.branch_b)])
+    client = login(cast.secretary)
+    assert client.get(reverse("study:exam_results", kwargs={"pk": exam.pk})).status_code == 404
+    assert "二支部测试" not in client.get(reverse("study:exam_list")).content.decode()

@@ -20,11 +20,12 @@ from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import Member, Organisation, subtree_q
+from qinglian.orgs.models import PATH_END, Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 from qinglian.study.forms.exams import ExamForm, MarkForm, RuleForm, SlotForm
 from qinglian.study.models import Attempt, Category, Exam, PaperRule, PaperSlot
+from qinglian.study.models.common import ancestor_paths
 from qinglian.study.services import exams as services
 from qinglian.study.services import take
 from qinglian.study.stats import exam_statistics
@@ -65,8 +66,45 @@ def exam_list(request):
     )
     for e in page.object_list:
         e.taken = taken.get(e.pk, 0)
-    context = {"root": root, "page": page, "status": status, "statuses": ExamStatus.choices}
+    context = {
+        "root": root,
+        "page": page,
+        "status": status,
+        "statuses": ExamStatus.choices,
+        "from_above": _set_above(request, root),
+    }
     return render(request, "study/exam_list.html", context)
+
+
+def _set_above(request, root):
+    """Published exams that units above `root` set for it: its people read their own members' results there."""
+    if not can(request.user, "study.view", root):
+        return []
+    return list(
+        Exam.objects.published()
+        .filter(units__path__in=ancestor_paths(root.path))
+        .exclude(organisation__path__gte=root.path, organisation__path__lt=root.path + PATH_END)
+        .select_related("organisation")
+        .distinct()
+        .order_by("-opens_at", "-pk")[:20]
+    )
+
+
+def _results_exam(request, pk: int) -> tuple[Exam, Organisation]:
+    """The exam and the unit whose results the user reads: the exam's own unit for those who may read there; for a
+    unit's people below, an exam set above and addressed to their unit, read for their scope only."""
+    exam = Exam.objects.select_related("organisation").filter(pk=pk).first()
+    if exam is not None and can(request.user, "study.view", exam):
+        return exam, exam.organisation
+    root = scope_or_404(request)
+    if (
+        exam is None
+        or exam.status == ExamStatus.DRAFT
+        or not can(request.user, "study.view", root)
+        or not exam.units.filter(path__in=ancestor_paths(root.path)).exists()
+    ):
+        raise Http404(_("No such record, or it is not within your organisations."))
+    return exam, root
 
 
 def _form(request, root, exam=None):
@@ -240,19 +278,24 @@ def exam_transition(request, pk: int, to: str):
 # --- results ---------------------------------------------------------------------------------------------------
 
 
-def results_of(exam: Exam) -> dict:
-    """Participants, finished, average and pass rate; a row per unit directly below the exam's unit; the results
-    that count per member (by the exam's grading method)."""
-    attempts = Attempt.objects.filter(exam=exam)
+def results_of(exam: Exam, within: Organisation | None = None) -> dict:
+    """Participants, finished, average and pass rate; a row per unit directly below `within` (by default the exam's
+    unit); the results that count per member (by the exam's grading method) — all inside `within`."""
+    within = within or exam.organisation
+    attempts = Attempt.objects.filter(exam=exam).filter(subtree_q(within.path, "organisation__"))
     counted = {}
     for attempt in attempts.filter(status=AttemptStatus.FINISHED).select_related("member", "organisation"):
         best = counted.get(attempt.member_id)
         if best is None or _better(exam, attempt, best):
             counted[attempt.member_id] = attempt
     rows = sorted(counted.values(), key=lambda a: (-(a.score or 0), a.member.name_pinyin))
-    audience = Member.objects.filter(Q(pk__in=exam.members.values("pk")) | _units_q(exam)).distinct()
+    audience = (
+        Member.objects.filter(Q(pk__in=exam.members.values("pk")) | _units_q(exam))
+        .filter(subtree_q(within.path, "organisation__"))
+        .distinct()
+    )
     units = []
-    for unit in Organisation.objects.filter(parent=exam.organisation).order_by("path"):
+    for unit in Organisation.objects.filter(parent=within).order_by("path"):
         inside = [a for a in rows if a.organisation.path.startswith(unit.path)]
         units.append(
             {
@@ -300,16 +343,22 @@ def _mean(values) -> Decimal | None:
 
 @permission_required("study.view")
 def exam_results(request, pk: int):
-    exam = _exam(request, pk, "study.view")
+    exam, within = _results_exam(request, pk)
     take.attempts_expire(exam=exam)
-    context = {"exam": exam, "can_stats": can(request.user, "study.exam", exam), **results_of(exam)}
+    context = {
+        "exam": exam,
+        "within": within,
+        "can_stats": can(request.user, "study.exam", exam),
+        "can_setting": can(request.user, "study.exam", exam),
+        **results_of(exam, within),
+    }
     return render(request, "study/exam_results.html", context)
 
 
 @permission_required("study.view")
 def exam_results_export(request, pk: int):
-    exam = _exam(request, pk, "study.view")
-    data = results_of(exam)
+    exam, within = _results_exam(request, pk)
+    data = results_of(exam, within)
     sheet = Sheet(
         title=_("Results"),
         headers=[_("Name"), _("Unit"), _("Attempt"), _("Submitted at"), _("Score"), _("Out of"), _("Passed")],
