@@ -37,7 +37,7 @@ from qinglian.study.imports.common import QuestionData
 from qinglian.study.marking import LETTERS
 from qinglian.study.models import Attempt, AttemptItem, Card, Material, Question, ReadingRecord, Review, StudyRecord
 from qinglian.study.services.bank import question_create
-from qinglian.study.services.exams import exam_close, exam_create, exam_publish, rule_add
+from qinglian.study.services.exams import exam_close, exam_create, exam_publish, rule_add, slot_add
 from qinglian.study.services.hours import record_self_study, session_create, session_from_meeting
 from qinglian.study.services.library import material_create, material_transition
 from qinglian.study.services.points import points_configure, points_rule
@@ -208,9 +208,9 @@ def _exams(ctx: Context) -> dict:
         org=gb1,
         actor=ctx.office,
         title=f"第一党总支{year}年上半年党章党规知识测试",
-        description="总支全体党员参加。闭卷，限时40分钟，每人一次机会；随机组卷，题目和选项顺序因人而异。",
+        description="总支全体党员参加。闭卷，限时40分钟，每人一次机会；统一试卷，题目和选项顺序因人而异。",
         topic="charter",
-        mode=PaperMode.RANDOM,
+        mode=PaperMode.FIXED,
         opens_at=_at(date(year, 6, 10), 8),
         closes_at=_at(date(year, 6, 20), 18),
         time_limit_minutes=40,
@@ -218,6 +218,8 @@ def _exams(ctx: Context) -> dict:
         pass_percent=60,
         units=[gb1],
     )
+    # A fixed paper, the same questions for everyone (the item statistics then have every sitter on every question).
+    bank = Question.objects.filter(organisation=ctx.root, topic="charter").select_related("current").order_by("pk")
     for qtype, count, score in (
         (QuestionType.SINGLE, 15, 2),
         (QuestionType.MULTIPLE, 5, 4),
@@ -225,7 +227,9 @@ def _exams(ctx: Context) -> dict:
         (QuestionType.FILL, 2, 5),
         (QuestionType.SHORT, 1, 20),
     ):
-        rule_add(exam=past, actor=ctx.office, qtype=qtype, count=count, score=score)
+        pool = [q for q in bank if q.current.qtype == qtype]
+        for question in ctx.rng.sample(pool, k=min(count, len(pool))):
+            slot_add(exam=past, question=question, actor=ctx.office, score=score)
     past = exam_publish(exam=past, version=past.version, actor=ctx.office)
     current = exam_create(
         org=ctx.root,

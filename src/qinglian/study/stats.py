@@ -73,7 +73,9 @@ def flags_for(stat: ItemStat, limits: dict) -> list[tuple[str, str]]:
             ("info", _("Not enough attempts to judge ({n} of {m}).").format(n=stat.attempts, m=limits["min_attempts"]))
         ]
     flags = []
-    if stat.di is None or stat.di < limits["di_very_likely"]:
+    if stat.di is None:
+        flags.append(("info", _("Everyone scored the same on it, so it tells nobody apart.")))
+    elif stat.di < limits["di_very_likely"]:
         flags.append(("danger", _("Very likely needs checking: it hardly tells stronger from weaker members.")))
     elif stat.di < limits["di_likely"]:
         flags.append(("warning", _("Likely needs checking: it tells stronger from weaker members only a little.")))

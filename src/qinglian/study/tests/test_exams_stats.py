@@ -143,3 +143,14 @@ def test_the_statistics_page_shows_the_table(exam, cast, login, django_assert_ma
     assert response.status_code == 200
     body = response.content.decode()
     assert "第1题" in body and "48.0" in body
+
+
+def test_a_question_everyone_scored_the_same_on_says_so_instead_of_a_weak_discrimination(exam):
+    from qinglian.core.models import Rule
+    from qinglian.study.stats import ItemStat, flags_for
+
+    limits = Rule.objects.filter(key="study.item_flags").first().value | {"min_attempts": 5}
+    flat = ItemStat(4, "", "judge", 5, 1, facility=100, sd=0, di=None, de=None)
+    texts = [text for _level, text in flags_for(flat, limits)]
+    assert any("tells nobody apart" in t for t in texts) and any("Too easy" in t for t in texts)
+    assert not any("Very likely" in t for t in texts)
