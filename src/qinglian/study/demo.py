@@ -396,6 +396,17 @@ def _readings(ctx: Context) -> None:
                 finished = opened + timedelta(minutes=ctx.rng.randint(6, 30)) if ctx.rng.random() < chance else None
                 records.append(ReadingRecord(material=material, member=member, opened_at=opened, finished_at=finished))
     ReadingRecord.objects.bulk_create(records, batch_size=500)
+    # `member` kept up with the plan until the summer and is behind on the autumn's topic.
+    demo = Member.objects.filter(user__username="member").first()
+    if demo is not None:
+        summer = Material.objects.filter(programme_items__due_on__lt=date(ctx.today.year, 8, 1)).distinct()
+        for material in summer:
+            opened = _at(date(ctx.today.year, 5, 1) + timedelta(days=material.pk % 60), 20)
+            ReadingRecord.objects.update_or_create(
+                material=material,
+                member=demo,
+                defaults={"opened_at": opened, "finished_at": opened + timedelta(minutes=15)},
+            )
 
 
 def _answer(ctx: Context, item: AttemptItem, knows: float):
