@@ -321,7 +321,7 @@ def test_daily_practice_brings_back_yesterdays_mistake_first(open_page, cast):
 
     # Answered right now: the feedback names the right answer, its explanation and its source.
     page.locator("label", has_text="五种").click()
-    page.get_by_role("button", name="Answer").click()
+    page.get_by_role("button", name="Check my answer").click()
     feedback = page.get_by_role("status")
     expect(feedback).to_contain_text("Right.")
     expect(page.get_by_text("警告、严重警告、撤销党内职务、留党察看、开除党籍，共五种。")).to_be_visible()
@@ -332,7 +332,7 @@ def test_daily_practice_brings_back_yesterdays_mistake_first(open_page, cast):
     page.get_by_role("link", name="Next question").click()
     expect(stem).to_have_text(new.current.stem)
     page.get_by_label("Blank 1").fill("民主集中制")
-    page.get_by_role("button", name="Answer").click()
+    page.get_by_role("button", name="Check my answer").click()
     expect(page.get_by_role("status")).to_contain_text("Right.")
     expect(page.get_by_text("Done for today")).to_be_visible()
     page.goto(visit.url(reverse("study:practice")))
