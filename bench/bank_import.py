@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.rounds import import_rounds
+
 GOAL_S = 30.0
 BENCH_CODE = "BENCH-BANK"
 PG_URL = "postgres://postgres@127.0.0.1:5432/bank_bench"
@@ -163,18 +165,14 @@ def main() -> int:
     data = path.read_bytes()
 
     root, user = _setup()
-    baseline, check, save = [], [], []
-    try:
-        for _ in range(args.repeat):
-            _clear(root)
-            baseline.append(_baseline(data))
-            checked, saved, created = _ours(data, root, user)
-            if created != args.questions:
-                raise SystemExit(f"{created} questions saved, expected {args.questions}")
-            check.append(checked)
-            save.append(saved)
-    finally:
-        _clear(root)
+    baseline, check, save = import_rounds(
+        repeat=args.repeat,
+        clear=lambda: _clear(root),
+        baseline=lambda: _baseline(data),
+        ours=lambda: _ours(data, root, user),
+        expected=args.questions,
+        noun="questions",
+    )
     ours = [c + s for c, s in zip(check, save, strict=True)]
     result = {
         "benchmark": "bank_import",

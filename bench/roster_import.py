@@ -29,6 +29,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.rounds import import_rounds
+
 GOAL = 3.0
 BRANCHES = 300
 BENCH_CODE = "BENCH-IMPORT"
@@ -176,18 +178,14 @@ def main() -> int:
         generated = round(time.perf_counter() - started, 1)
 
     root, user = _setup()
-    baseline, check, save = [], [], []
-    try:
-        for _ in range(args.repeat):
-            _clear(root)
-            baseline.append(_baseline(path))
-            checked, saved, created = _ours(path, root, user)
-            if created != args.rows:
-                raise SystemExit(f"{created} members saved, expected {args.rows}")
-            check.append(checked)
-            save.append(saved)
-    finally:
-        _clear(root)
+    baseline, check, save = import_rounds(
+        repeat=args.repeat,
+        clear=lambda: _clear(root),
+        baseline=lambda: _baseline(path),
+        ours=lambda: _ours(path, root, user),
+        expected=args.rows,
+        noun="members",
+    )
     ours = [c + s for c, s in zip(check, save, strict=True)]
     result = {
         "benchmark": "roster_import",
