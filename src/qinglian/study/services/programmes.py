@@ -339,11 +339,14 @@ def programme_audience(programme: Programme):
     return Member.objects.filter(q, status__in=ON_REGISTER)
 
 
-def programme_progress(programme: Programme, items=None) -> list[dict]:
-    """Per unit of the audience: members, and per item how many have done it. Queries: one per item at most
-    (materials and exam), plus three."""
+def programme_progress(programme: Programme, items=None, within: Organisation | None = None) -> list[dict]:
+    """Per unit of the audience (inside `within` when given): members, and per item how many have done it.
+    Queries: one per item at most (materials and exam), plus three."""
     items = list(items if items is not None else programme.items.prefetch_related("materials"))
-    members = list(programme_audience(programme).select_related("organisation").order_by("organisation__path"))
+    audience = programme_audience(programme)
+    if within is not None:
+        audience = audience.filter(subtree_q(within.path, "organisation__"))
+    members = list(audience.select_related("organisation").order_by("organisation__path"))
     by_unit: dict[int, dict] = {}
     for member in members:
         row = by_unit.setdefault(

@@ -212,3 +212,27 @@ def test_the_api(cast, plan, login):
     assert login(cast.secretary_b).get(f"/api/v1/study/programmes/{pid}").status_code == 404
     mine = login(cast.member).get("/api/v1/study/programmes/mine").json()
     assert {row["status"] for row in mine} >= {"due_soon", "overdue"}
+
+
+def test_a_branch_follows_its_own_members_progress_in_a_programme_set_above(cast, plan, login):
+    from qinglian.orgs.services import member_create
+
+    programme, _items, _charter, _exam = plan
+    member_create(organisation=cast.tree.branch_b, name="赵敏", gender="F", actor=None)
+    client = login(cast.secretary)  # branch_a's secretary: the programme is the general branch's
+    client.cookies["django_language"] = "en"
+    listing = client.get(reverse("study:programme_list")).content.decode()
+    assert "Programmes set above for these units" in listing and programme.title in listing
+    page = client.get(reverse("study:programme_detail", kwargs={"pk": programme.pk})).content.decode()
+    assert cast.tree.branch_a.name in page and cast.tree.branch_b.name not in page
+    assert reverse("study:programme_update", kwargs={"pk": programme.pk}) not in page
+    other = programmes.programme_create(
+        org=cast.tree.branch_b, title="二支部自己的计划", starts_on=programme.starts_on, ends_on=programme.ends_on,
+        units=[cast.tree.branch_b], actor=None,
+    )  # fmt: skip
+    today = timezone.localdate()
+    programmes.item_save(
+        programme=other, version=None, topic="charter", title="学党章", starts_on=today, due_on=today, actor=None
+    )
+    programmes.programme_publish(programme=other, version=None, actor=None)
+    assert client.get(reverse("study:programme_detail", kwargs={"pk": other.pk})).status_code == 404

@@ -19,7 +19,7 @@ from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can, get_visible_or_404, has_permission, scope_q
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import Member, Organisation
+from qinglian.orgs.models import PATH_END, Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.study.forms.programmes import ItemForm, ProgrammeForm
@@ -64,6 +64,7 @@ def programme_list(request):
         "page": page,
         "year": year,
         "may_set": has_permission(request.user, "study.manage"),
+        "from_above": _set_above(request, root),
     }
     return render(request, "study/programme_list.html", context)
 
@@ -81,6 +82,37 @@ def _choices(user):
 
 def _programme(request, pk: int, action: str) -> Programme:
     return get_visible_or_404(Programme.objects.select_related("organisation"), request.user, action, pk=pk)
+
+
+def _set_above(request, root):
+    """Published programmes that units above `root` set for it: its people follow their own members' progress."""
+    if not can(request.user, "study.view", root):
+        return []
+    return list(
+        Programme.objects.published()
+        .filter(units__path__in=ancestor_paths(root.path))
+        .exclude(organisation__path__gte=root.path, organisation__path__lt=root.path + PATH_END)
+        .select_related("organisation")
+        .distinct()
+        .order_by("-year", "-starts_on", "-pk")[:20]
+    )
+
+
+def _programme_read(request, pk: int) -> tuple[Programme, Organisation | None]:
+    """The programme and the unit whose progress the user reads: all of it for those who may read where it was
+    set; for a unit's people below, a published programme addressed to their unit, for their scope only."""
+    programme = Programme.objects.select_related("organisation").filter(pk=pk).first()
+    if programme is not None and can(request.user, "study.view", programme):
+        return programme, None
+    root = scope_or_404(request)
+    if (
+        programme is None
+        or programme.status != PublishStatus.PUBLISHED
+        or not can(request.user, "study.view", root)
+        or not programme.units.filter(path__in=ancestor_paths(root.path)).exists()
+    ):
+        raise Http404(_("No such record, or it is not within your organisations."))
+    return programme, root
 
 
 @permission_required("study.manage")
@@ -154,9 +186,9 @@ def _item_choices(programme: Programme):
 
 @permission_required("study.view")
 def programme_detail(request, pk: int):
-    programme = _programme(request, pk, "study.view")
+    programme, within = _programme_read(request, pk)
     items = list(programme.items.select_related("exam").prefetch_related("materials"))
-    may_manage = can(request.user, "study.manage", programme)
+    may_manage = within is None and can(request.user, "study.manage", programme)
     item_form = None
     if may_manage:
         materials, exams = _item_choices(programme)
@@ -169,8 +201,11 @@ def programme_detail(request, pk: int):
         "programme": programme,
         "items": items,
         "units": list(programme.units.all()),
-        "members": list(programme.members.all()),
-        "progress": services.programme_progress(programme, items),
+        "members": list(
+            programme.members.filter(subtree_q(within.path, "organisation__")) if within else programme.members.all()
+        ),
+        "progress": services.programme_progress(programme, items, within),
+        "within": within,
         "may_manage": may_manage,
         "item_form": item_form,
     }
