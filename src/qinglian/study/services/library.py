@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qinglian.core.audit import audit_record
+from qinglian.orglife.people import member_of
 from qinglian.orgs.access import can, scope_q
 from qinglian.orgs.models import Member, Organisation
 from qinglian.orgs.services import Conflict
@@ -262,10 +263,6 @@ def tags_get(names) -> list[Tag]:
 
 
 # -- who sees what -----------------------------------------------------------------------------------
-
-
-def member_of(user) -> Member | None:
-    return getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
 
 
 def materials_readable(user):

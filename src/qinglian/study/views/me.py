@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -58,14 +58,6 @@ def _exams(member):
     }
 
 
-def _url(name: str) -> str | None:
-    """A link to another area's page, when that page exists."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 @login_required
 def me(request):
     member = getattr(request.user, "member", None)
@@ -87,10 +79,10 @@ def me(request):
             "mastery": mastery,
             "points": points if points["enabled"] else None,
             "links": {
-                "programmes": _url("study:my_programmes"),
-                "hours": _url("study:my_hours"),
-                "exams": _url("study:my_exams"),
-                "library": _url("study:library"),
+                "programmes": reverse("study:my_programmes"),
+                "hours": reverse("study:my_hours"),
+                "exams": reverse("study:my_exams"),
+                "library": reverse("study:library"),
             },
         }
     return render(request, "study/me.html", context)
