@@ -39,6 +39,7 @@ class StudyConfig(AppConfig):
         # --- hours
         from qinglian.study.reminders_hours import hours_reminders
         from qinglian.study.services.hours import hours_norm_met_rate, hours_per_member
+
         nav("study_sessions", _("Study sessions"), "study:session_list", "journal-text", "study.view", 35)
         nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
         registry.add_indicator("study.hours_per_member", hours_per_member)
