@@ -7,6 +7,9 @@
 - indicators: evaluation reads every module only through the queries registered here;
 - member sections: parts of a member's profile page that other modules contribute, each
   deciding for itself whether the viewer may see it;
+- record kinds: records of one module that another may point at as evidence instead of a copy
+  (a meeting and its minutes, a study session, a talk, a risk review), each with its own search
+  and its own access check;
 - access: the access-control functions, supplied by `orgs` (which owns the tree they reason
   about), so that core and accounts can check permissions without importing a domain app.
 """
@@ -47,6 +50,34 @@ class MemberSection:
     context: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RecordRef:
+    """A record another module's evidence points at, as the viewer may see it."""
+
+    kind: str
+    id: int
+    label: str
+    url: str
+    day: Any = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """A kind of record evidence may point at.
+
+    search(user, text, limit) -> the RecordRefs of this kind the user may see whose label matches
+    `text` (all when empty), most recent first; resolve(user, ids) -> {id: RecordRef} for those of
+    `ids` the user may see (the others are left out: a link never shows what its reader may not).
+    """
+
+    key: str
+    label: Any
+    search: Callable[[Any, str, int], list[RecordRef]]
+    resolve: Callable[[Any, list[int]], dict[int, RecordRef]]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -55,6 +86,7 @@ class Registry:
     demo: list[tuple[int, Callable[..., None]]] = field(default_factory=list)
     indicators: dict[str, Callable[..., Any]] = field(default_factory=dict)
     member_sections: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
+    record_kinds: dict[str, RecordKind] = field(default_factory=dict)
     has_permission: Callable[[Any, str], bool] = lambda user, action: False
     is_privileged: Callable[[Any], bool] = lambda user: False
 
@@ -81,6 +113,9 @@ class Registry:
         if all(existing is not fn for _, existing in self.member_sections):
             self.member_sections.append((order, fn))
             self.member_sections.sort(key=lambda pair: pair[0])
+
+    def add_record_kind(self, kind: RecordKind) -> None:
+        self.record_kinds[kind.key] = kind
 
     def add_indicator(self, code: str, fn: Callable[..., Any]) -> None:
         self.indicators[code] = fn

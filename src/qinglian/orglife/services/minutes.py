@@ -9,13 +9,8 @@ open the attendance may be changed again (see `attendance_editable`).
 from __future__ import annotations
 
 import re
-import secrets
-import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping
-from pathlib import PurePath
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -28,6 +23,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.models import AuditEvent
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
+from qinglian.core.uploads import IMAGE_TYPES, stored_name, upload_accept
 from qinglian.orglife.models import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.people import person_name
 from qinglian.orglife.services.meetings import check_version, meeting_lock_version, meeting_recount
@@ -55,13 +51,6 @@ MAX_ITEMS = 60
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 VOTE_KEYS = ("for", "against", "abstain")
-
-# What may be attached: the type is read from the file's first bytes, never from the name or the
-# browser's claim. SVG is left out on purpose: it can carry script.
-IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ALLOWED_TYPES = {**IMAGE_TYPES, "application/pdf": ".pdf", DOCX_TYPE: ".docx", XLSX_TYPE: ".xlsx"}
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -406,55 +395,6 @@ def minutes_correct(*, meeting: Meeting, reason: str, actor, version: int | None
 # -- attachments ------------------------------------------------------------------------------------
 
 
-def sniff(head: bytes) -> str | None:
-    """The content type of an allowed file, read from its first bytes; None for anything else."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
-def _office_type(file) -> str | None:
-    """.docx or .xlsx: a zip holding the part each format requires."""
-    try:
-        file.seek(0)
-        names = set(zipfile.ZipFile(file).namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return None
-    finally:
-        file.seek(0)
-    if "[Content_Types].xml" not in names:
-        return None
-    if "word/document.xml" in names:
-        return DOCX_TYPE
-    if "xl/workbook.xml" in names:
-        return XLSX_TYPE
-    return None
-
-
-def safe_name(name: str, content_type: str) -> str:
-    """A file name fit to show and to send back: no folders, controls or reserved characters; the right extension."""
-    base = PurePath(str(name or "").replace("\\", "/")).name
-    base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    base = re.sub(r'[<>:"/\\|?*]+', "_", base).strip(" .")
-    wanted = ALLOWED_TYPES[content_type]
-    suffix = PurePath(base).suffix.lower() if base else ""
-    if suffix == wanted or (suffix == ".jpeg" and wanted == ".jpg"):
-        stem, ext = base[: -len(suffix)], base[-len(suffix) :]
-    else:
-        stem, ext = base, wanted
-    stem = stem.strip(" .")[: 150 - len(ext)] or _("attachment")
-    return f"{stem}{ext}"
-
-
 @transaction.atomic
 def attachment_add(*, meeting: Meeting, file, kind: str, actor, name: str = "") -> Attachment:
     """Keep a file with the meeting's record: a photo, the scanned sign-in sheet, a document.
@@ -467,34 +407,9 @@ def attachment_add(*, meeting: Meeting, file, kind: str, actor, name: str = "") 
         raise ValidationError({"kind": _("Unknown kind of attachment.")})
     if record_locked(meeting):
         raise ValidationError(_("The minutes are approved and locked; start a correction to change the attachments."))
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    size = file.size or 0
-    shown = name or getattr(file, "name", "") or ""
-    if size == 0:
-        raise ValidationError({"file": _("“{name}” is empty.").format(name=PurePath(shown).name)})
-    if size > limit:
-        raise ValidationError(
-            {
-                "file": _("The file is {size:.1f} MB; at most {max} MB can be uploaded.").format(
-                    size=size / (1024 * 1024), max=limit // (1024 * 1024)
-                )
-            }
-        )
-    file.seek(0)
-    head = file.read(16)
-    file.seek(0)
-    content_type = sniff(head) or (_office_type(file) if head.startswith(b"PK") else None)
-    if content_type is None:
-        raise ValidationError(
-            {
-                "file": _(
-                    "“{name}” is not a photo (JPEG, PNG, GIF, WebP), PDF, Word (.docx) or Excel (.xlsx) file."
-                ).format(name=PurePath(shown.replace("\\", "/")).name)
-            }
-        )
+    content_type, display, size = upload_accept(file, name=name)
     if kind == AttachmentKind.PHOTO and content_type not in IMAGE_TYPES:
         raise ValidationError({"kind": _("A photo must be an image; choose “Document” for other files.")})
-    display = safe_name(shown, content_type)
     attachment = Attachment(
         meeting=meeting,
         kind=kind,
@@ -504,9 +419,7 @@ def attachment_add(*, meeting: Meeting, file, kind: str, actor, name: str = "") 
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     # Stored under a random name: the name the user gave never reaches the file system.
-    attachment.file.save(
-        f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}{ALLOWED_TYPES[content_type]}", file, save=False
-    )
+    attachment.file.save(stored_name(content_type), file, save=False)
     try:
         attachment.save()
         audit_record(

@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from qinglian.core.uploads import safe_name
 from qinglian.orglife.models import Attachment
-from qinglian.orglife.services.minutes import attachment_add, attachment_remove, minutes_correct, safe_name
+from qinglian.orglife.services.minutes import attachment_add, attachment_remove, minutes_correct
 from qinglian.orglife.tests.factories import attend_all, meeting_make, minutes_make
 from qinglian.orglife.vocab import AttachmentKind
 from qinglian.reports import docx

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from qinglian.core.forms import add_service_errors
 from qinglian.core.models import AuditEvent
+from qinglian.core.uploads import IMAGE_TYPES
 from qinglian.core.views import permission_required
 from qinglian.orglife import exports
 from qinglian.orglife.forms.minutes import (
@@ -393,7 +394,7 @@ def attachment_download(request, pk: int):
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    inline = request.GET.get("inline") == "1" and attachment.content_type in services.IMAGE_TYPES
+    inline = request.GET.get("inline") == "1" and attachment.content_type in IMAGE_TYPES
     response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(not inline, attachment.name)
     response["Cache-Control"] = "private, max-age=600"

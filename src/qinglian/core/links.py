@@ -1,0 +1,56 @@
+"""Evidence that points at records already in the system instead of copies of them.
+
+A link is stored as (kind, id) -- e.g. ("orglife.meeting", 42) -- by the module that keeps the
+evidence; the module that owns the record registers a RecordKind (core.registry) saying how to
+search and show its records and who may see them. Links are resolved for each reader: one whose
+record the reader may not see (or that was removed) shows as unavailable, never as its title.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from qinglian.core.registry import RecordKind, RecordRef, registry
+
+
+def record_kinds() -> list[RecordKind]:
+    """The kinds of record evidence may point at, in menu order (only modules that exist register)."""
+    return sorted(registry.record_kinds.values(), key=lambda kind: (kind.order, kind.key))
+
+
+def record_kind(key: str) -> RecordKind:
+    try:
+        return registry.record_kinds[key]
+    except KeyError:
+        raise ValidationError({"record_kind": _("Unknown kind of record: “{key}”.").format(key=key)}) from None
+
+
+def record_search(user, key: str, text: str = "", limit: int = 20) -> list[RecordRef]:
+    """Records of one kind that the user may see and whose title matches `text`."""
+    return record_kind(key).search(user, (text or "").strip(), limit)
+
+
+def record_check(user, key: str, ref_id: int) -> RecordRef:
+    """The record a new link is to point at, refused unless it exists and the user may see it."""
+    found = record_kind(key).resolve(user, [ref_id]).get(ref_id)
+    if found is None:
+        raise ValidationError({"record_id": _("No such record, or you may not see it.")})
+    return found
+
+
+def records_resolve(user, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], RecordRef | None]:
+    """Resolve many (kind, id) links at once, one query per kind: None for what the user may not see."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for key, ref_id in pairs:
+        wanted[key].add(ref_id)
+    out: dict[tuple[str, int], RecordRef | None] = {}
+    for key, ids in wanted.items():
+        kind = registry.record_kinds.get(key)
+        found = kind.resolve(user, sorted(ids)) if kind else {}
+        for ref_id in ids:
+            out[(key, ref_id)] = found.get(ref_id)
+    return out
