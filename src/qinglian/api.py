@@ -21,9 +21,11 @@ from qinglian.accounts.api import router as accounts_router
 from qinglian.accounts.middleware import second_factor_missing
 from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
+from qinglian.duties.api import router as duties_router
 from qinglian.orglife.api import router as orglife_router
 from qinglian.orgs.api import router as orgs_router
 from qinglian.orgs.services import Conflict
+from qinglian.rectification.api import router as rectification_router
 from qinglian.study.api import router as study_router
 
 log = logging.getLogger(__name__)
@@ -166,3 +168,5 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/study", study_router)
+api.add_router("/duties", duties_router)
+api.add_router("/rectification", rectification_router)

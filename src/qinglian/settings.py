@@ -62,7 +62,9 @@ INSTALLED_APPS = [
     "qinglian.accounts",
     "qinglian.reports",
     "qinglian.orgs",
+    "qinglian.rectification",
     "qinglian.orglife",
+    "qinglian.duties",
     "qinglian.study",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("orgs/", include("qinglian.orgs.urls")),
     path("orglife/", include("qinglian.orglife.urls")),
     path("study/", include("qinglian.study.urls")),
+    path("duties/", include("qinglian.duties.urls")),
+    path("rectification/", include("qinglian.rectification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (raw JSON, downloads).

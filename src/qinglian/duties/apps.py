@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DutiesConfig(AppConfig):
+    name = "qinglian.duties"
+    label = "duties"
+    verbose_name = _("Responsibility")
+
+    def ready(self):
+        from qinglian.core.registry import NavItem, registry
+        from qinglian.duties import permissions
+
+        permissions.register()
+        section = _("Responsibility")
+
+        def nav(key, label, url_name, icon, permission, order):
+            registry.add_nav(NavItem(key, label, url_name, icon, permission, order=order, section=section))
+
+        # Each area registers its menu entries, to-dos, reminders, indicators and demo in its own block.
+        # --- duty lists
+        # --- plans and tasks
+        # --- assessment
+        # --- dashboards

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RectificationConfig(AppConfig):
+    name = "qinglian.rectification"
+    label = "rectification"
+    verbose_name = _("Rectification")
+
+    def ready(self):
+        from qinglian.core.registry import NavItem, registry
+        from qinglian.rectification import permissions
+
+        permissions.register()
+        section = _("Responsibility")
+
+        def nav(key, label, url_name, icon, permission, order):
+            registry.add_nav(NavItem(key, label, url_name, icon, permission, order=order, section=section))
+
+        # Each area registers its menu entries, to-dos, reminders, indicators and demo in its own block.
+        # --- items and ledger

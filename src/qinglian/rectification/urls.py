@@ -1,0 +1,5 @@
+"""Rectification's pages: each area's views module lists its own URL patterns."""
+
+app_name = "rectification"
+
+urlpatterns = []
