@@ -54,3 +54,26 @@ def records_resolve(user, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, i
         for ref_id in ids:
             out[(key, ref_id)] = found.get(ref_id)
     return out
+
+
+def evidence_values(user, *, file=None, record_kind: str = "", record_id: int | None = None, note: str = "") -> dict:
+    """The checked field values of one piece of evidence: a file, or a link to a record the user may see.
+
+    Every module's evidence rows have the same fields (note, file, name, size, content_type, record_kind,
+    record_id); the caller creates its row with these and then saves the file under
+    `core.uploads.stored_name(values["content_type"])` when there is one.
+    """
+    from qinglian.core.uploads import upload_accept
+
+    note = (note or "").strip()[:300]
+    if file is not None and record_kind:
+        raise ValidationError(_("Give either a file or a record, not both."))
+    if file is not None:
+        content_type, name, size = upload_accept(file)
+        return {"note": note, "name": name, "size": size, "content_type": content_type, "record_kind": "",
+                "record_id": None}  # fmt: skip
+    if not record_kind or not record_id:
+        raise ValidationError(_("Upload a file or choose a record already in the system."))
+    ref = record_check(user, record_kind, int(record_id))
+    return {"note": note or ref.label[:300], "name": "", "size": 0, "content_type": "", "record_kind": record_kind,
+            "record_id": ref.id}  # fmt: skip
