@@ -13,6 +13,8 @@ Access control is the caller's: evaluation asks only for the units its reader ma
 - orglife.meeting_compliance_rate: meetings that count (held, attendance recorded, minutes approved),
   at most as many per period as the rule asks, over the meetings required.
 - orglife.quorum_rate: of those meetings, the share that met the quorum.
+- orglife.meetings_counted and orglife.meetings_required: the numerator and denominator of the compliance
+  rate as counts (responsibility assessment scores "k held of K required").
 """
 
 from __future__ import annotations
@@ -57,8 +59,14 @@ meeting_compliance_rate = _indicator(lambda cell: cell.rate)
 meeting_compliance_rate.__doc__ = "Share of the required meetings held (and counted), per unit subtree and year."
 quorum_rate = _indicator(lambda cell: cell.quorum_rate)
 quorum_rate.__doc__ = "Share of the counted meetings that met their quorum, per unit subtree and year."
+meetings_counted = _indicator(lambda cell: cell.held if cell.required or cell.held else None)
+meetings_counted.__doc__ = "Meetings held and counted (at most as many per period as required), per unit subtree."
+meetings_required = _indicator(lambda cell: cell.required or None)
+meetings_required.__doc__ = "Meetings the frequency rules required so far in the year, per unit subtree."
 
 
 def register() -> None:
     registry.add_indicator("orglife.meeting_compliance_rate", meeting_compliance_rate)
     registry.add_indicator("orglife.quorum_rate", quorum_rate)
+    registry.add_indicator("orglife.meetings_counted", meetings_counted)
+    registry.add_indicator("orglife.meetings_required", meetings_required)

@@ -70,8 +70,11 @@ class ScoreItem(models.Model):
     points = models.DecimalField(_("points"), validators=[MinValueValidator(Decimal(0))], **POINTS)
     evidence = models.TextField(_("evidence required"), blank=True)
     rule = models.CharField(_("scoring rule"), max_length=14, choices=RuleKind.choices, default=RuleKind.PRESENCE)
-    # Per rule: count {"target": 12}; deduction {"per": 1, "floor": 0}; discretionary {"max": 3};
-    # tier {"tiers": {"A": 10, "B": 9, "C": 8, "D": 7}}; bonus {"per": 1, "cap": 5}; veto {"grade": "不合格"}.
+    # Per rule (duties.scoring reads them): count {"target": 12}, or {"target_indicator": code} (the target
+    # measured too), or {"percent": true} (the indicator gives a share: k% of 100); deduction {"per": 1,
+    # "floor": 0}; discretionary {"max": 3}; tier {"tiers": {"A": 10, "B": 9, "C": 8, "D": 7}}; bonus
+    # {"per": 1} (the item's points are its cap); veto {"grade": "不合格"} (the ceiling; points 0).
+    # A section may cap the bonus of its items together: {"bonus_cap": 5}.
     params = models.JSONField(_("rule parameters"), default=dict, blank=True)
     indicator = models.CharField(
         _("filled from records"),
@@ -175,10 +178,18 @@ class ItemScore(models.Model):
     item = models.ForeignKey(ScoreItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="scores")
     measured = models.DecimalField(_("measured from records"), null=True, blank=True, max_digits=10, decimal_places=2)
     measured_note = models.CharField(_("how it was measured"), max_length=300, blank=True)
+    target = models.DecimalField(
+        _("target from the records"), null=True, blank=True, max_digits=10, decimal_places=2,
+        help_text=_("For a count whose target is measured too (meetings required)."),
+    )  # fmt: skip
+    # The score the rule gives for what was measured: while the assessor's score still equals it, reading the
+    # records again updates both; a score changed by hand is left alone.
+    auto_score = models.DecimalField(_("score from the records"), null=True, blank=True, **POINTS)
     count = models.DecimalField(
         _("count"), null=True, blank=True, max_digits=10, decimal_places=2,
         help_text=_("Occurrences, or what was achieved against the target, as the rule needs."),
     )  # fmt: skip
+    tier = models.CharField(_("tier"), max_length=20, blank=True, help_text=_("The other assessment's grade."))
     self_score = models.DecimalField(_("self-score"), null=True, blank=True, **POINTS)
     self_note = models.TextField(_("self-assessment"), blank=True)
     score = models.DecimalField(_("assessor's score"), null=True, blank=True, **POINTS)
@@ -186,6 +197,8 @@ class ItemScore(models.Model):
     scored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("item score")
@@ -196,6 +209,7 @@ class ItemScore(models.Model):
             models.CheckConstraint(
                 condition=Q(self_score__gte=0) | Q(self_score__isnull=True), name="duties_self_score_ge_0"
             ),
+            models.CheckConstraint(condition=Q(score__gte=0) | Q(score__isnull=True), name="duties_score_ge_0"),
         ]
 
     def __str__(self) -> str:
