@@ -2,7 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from qinglian.core.links import record_check, record_kinds
 from qinglian.core.models import AuditEvent
+from qinglian.core.uploads import upload_accept
 
 
 class StyledForm(forms.Form):
@@ -78,3 +80,63 @@ def add_service_errors(form: forms.Form, exc: ValidationError, rename: dict | No
     for name, errors in exc.message_dict.items():
         name = rename.get(name, name)
         form.add_error(name if name in form.fields else None, errors)
+
+
+class EvidenceForm(StyledForm):
+    """One piece of evidence: an uploaded file, or a record already in the system (kind and id), and a note.
+
+    Exactly one of the two is required; a record is checked with `core.links.record_check` for the user
+    the form is bound for, so one they may not see is refused beside the record field. Hand the result to
+    the module's service with `evidence_kwargs()`, which are the keyword arguments of
+    `core.links.evidence_values`. Render it with "core/partials/evidence_form.html".
+    """
+
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("A photo (JPEG, PNG, GIF, WebP), PDF, Word (.docx) or Excel (.xlsx) file."),
+    )
+    record_kind = forms.ChoiceField(label=_("Kind of record"), required=False)
+    record_id = forms.IntegerField(label=_("Record"), required=False, min_value=1)
+    record_q = forms.CharField(label=_("Search records"), required=False, max_length=60)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.record = None  # the RecordRef chosen, once checked
+        self.fields["record_kind"].choices = [("", _("Choose a kind of record"))] + [
+            (kind.key, kind.label) for kind in record_kinds()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        file, kind, ref_id = data.get("file"), data.get("record_kind"), data.get("record_id")
+        if "record_id" in self.errors or "file" in self.errors:
+            return data
+        if file and ref_id:
+            raise ValidationError(_("Give either a file or a record, not both."))
+        if file:
+            upload_accept(file, field="file")
+        elif ref_id:
+            if not kind:
+                raise ValidationError({"record_kind": _("Choose the kind of record.")})
+            self.record = record_check(self.user, kind, ref_id)
+        elif kind:
+            raise ValidationError({"record_id": _("Choose one of the records found.")})
+        else:
+            raise ValidationError(_("Upload a file or choose a record already in the system."))
+        return data
+
+    @property
+    def picked(self) -> list:
+        """The chosen record, to show it chosen again when the form comes back with an error elsewhere."""
+        return [self.record] if self.record else []
+
+    def evidence_kwargs(self) -> dict:
+        """The keyword arguments of `core.links.evidence_values` (and of services that take a piece of evidence)."""
+        data = self.cleaned_data
+        note = data.get("note", "")
+        if data.get("file"):
+            return {"file": data["file"], "record_kind": "", "record_id": None, "note": note}
+        return {"file": None, "record_kind": data["record_kind"], "record_id": data["record_id"], "note": note}

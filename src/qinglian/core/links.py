@@ -4,6 +4,29 @@ A link is stored as (kind, id) -- e.g. ("orglife.meeting", 42) -- by the module 
 evidence; the module that owns the record registers a RecordKind (core.registry) saying how to
 search and show its records and who may see them. Links are resolved for each reader: one whose
 record the reader may not see (or that was removed) shows as unavailable, never as its title.
+
+In a module's evidence page (its model has note, file, name, size, content_type, record_kind,
+record_id, added_by, added_at; its service calls `evidence_values(actor, **kwargs)` and saves the file):
+
+    form = EvidenceForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_add(item=item, actor=request.user, **form.evidence_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(item)
+    rows = item.evidence.select_related("added_by")
+    context = {"form": form, "evidence": evidence_pairs(request.user, rows)}
+
+and in its template:
+
+    {% include "core/partials/evidence_list.html" with pairs=evidence file_url="rectification:evidence_file" %}
+    {% url "rectification:evidence_add" item.pk as action %}
+    {% include "core/partials/evidence_form.html" with form=form action=action %}
+
+The form's record picker (core/partials/record_picker.html) searches with core:record_pick (htmx); without
+JavaScript it takes the record's number. Several forms on one page: give each a `box="..."` in the include.
 """
 
 from __future__ import annotations
@@ -75,5 +98,14 @@ def evidence_values(user, *, file=None, record_kind: str = "", record_id: int | 
     if not record_kind or not record_id:
         raise ValidationError(_("Upload a file or choose a record already in the system."))
     ref = record_check(user, record_kind, int(record_id))
-    return {"note": note or ref.label[:300], "name": "", "size": 0, "content_type": "", "record_kind": record_kind,
+    # The note stays the user's own words: a copy of the record's label would show it to readers who may not see it.
+    return {"note": note, "name": "", "size": 0, "content_type": "", "record_kind": record_kind,
             "record_id": ref.id}  # fmt: skip
+
+
+def evidence_pairs(user, rows: Iterable) -> list[tuple[object, RecordRef | None]]:
+    """Evidence rows paired with the record each points at as `user` may see it (None for a file, or for a
+    record the user may not see or that is gone), resolving every link in one query per kind."""
+    rows = list(rows)
+    found = records_resolve(user, [(row.record_kind, row.record_id) for row in rows if row.record_kind])
+    return [(row, found.get((row.record_kind, row.record_id)) if row.record_kind else None) for row in rows]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qinglian.core import views
+from qinglian.core import views, views_links
 
 app_name = "core"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("audit/<str:kind>/", views.audit_job, name="audit_job"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
+    *views_links.urls,
 ]

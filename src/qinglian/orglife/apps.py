@@ -46,3 +46,12 @@ class OrglifeConfig(AppConfig):
         registry.add_member_section(50, appraisal_member_section)
         indicators.register()
         registry.add_demo(20, demo.load)
+        # --- records that evidence elsewhere may point at
+        from qinglian.core.registry import RecordKind
+        from qinglian.orglife import records
+
+        for key, label, search, resolve, order in [
+            (records.MEETING, _("Meeting and its minutes"), records.meeting_search, records.meeting_resolve, 10),
+            (records.TALK, _("Talk"), records.talk_search, records.talk_resolve, 30),
+        ]:
+            registry.add_record_kind(RecordKind(key, label, search, resolve, order))

@@ -54,3 +54,10 @@ class StudyConfig(AppConfig):
         nav("study_exams", _("Exams"), "study:exam_list", "clipboard-check", "study.exam", 38)
         nav("study_marking", _("Marking"), "study:marking_queue", "pencil-square", "study.mark", 39)
         registry.add_reminders(attempts_expire_reminder)
+        # --- records that evidence elsewhere may point at
+        from qinglian.core.registry import RecordKind
+        from qinglian.study import records
+
+        registry.add_record_kind(
+            RecordKind(records.SESSION, _("Study session"), records.session_search, records.session_resolve, 20)
+        )

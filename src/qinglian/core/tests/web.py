@@ -230,6 +230,13 @@ ROUTES = [
         allowed="auditor",
         secret=lambda w: '{"seq": 1}',
     ),
+    # Any login may search; each finds only records it may see (test_links), so nobody is refused the page.
+    Route(
+        "core:record_pick",
+        data=lambda w: {"record_kind": "orglife.meeting", "record_q": "第二党支部"},
+        allowed="secretary_b",
+        secret=lambda w: w.extra["meeting_b"].title,
+    ),
     Route("orgs:org_list", refused=("outsider",), allowed="member"),
     Route(
         "orgs:org_detail",
