@@ -22,3 +22,4 @@ class DutiesConfig(AppConfig):
         # --- plans and tasks
         # --- assessment
         # --- dashboards
+        nav("duties_dashboard", _("Responsibility dashboard"), "duties:dashboard", "bar-chart-line", "duties.view", 59)

@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from qinglian.duties.api import dashboards
+
 router = Router()
+router.add_router("", dashboards.router)

@@ -1,0 +1,399 @@
+"""The responsibility dashboard's reads: four tables of a unit and a year, each counted in a few aggregate queries.
+
+1. Tasks by status and unit: the tasks of the year's plans (Plan.year) in the unit's subtree, counted under
+   each direct child unit (with everything below it), the unit's own tasks on a row of their own, and a
+   total; overdue is derived by `TaskQuerySet.overdue`.
+2. Overdue by department: the shares of joint tasks not done when their task's deadline has passed, and
+   the rectification items still being rectified after their deadline, per responsible department.
+3. Rectification: of the items recorded in the year, the closure rate (closed ÷ recorded) and the median
+   days to close (closed_on − created_on, over closed items), per source and per unit, and in all.
+4. Assessment results: the latest round of the unit up to the year (or, for a unit that runs none, the
+   latest round that assessed units within it): each unit's score and grade beside last year's.
+
+Rows are grouped in the database by the first step of the organisation's path below the unit (as
+orgs.stats does), so the number of queries does not grow with the number of units or records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qinglian.duties.models import Round, Task, TaskShare, UnitAssessment
+from qinglian.duties.vocab import TASK_OPEN, TaskStatus, UnitStatus
+from qinglian.orgs.access import can_at, has_permission
+from qinglian.orgs.models import PATH_END, STEP, Organisation
+from qinglian.rectification.models import Item
+from qinglian.rectification.vocab import Source
+
+VIEW = "duties.view"
+ASSESS = "duties.assess"
+RECTIFICATION_VIEW = "rectification.view"
+OVERDUE = "overdue"
+TOTAL = "total"
+
+
+@dataclass
+class UnitRow:
+    """One row of a table by unit: a direct child (with its subtree), the unit itself, or the total."""
+
+    organisation: Organisation | None  # None on the total row
+    counts: dict = field(default_factory=dict)
+    is_self: bool = False
+    is_total: bool = False
+
+
+@dataclass
+class DepartmentRow:
+    department_id: int | None  # None: items that name no department
+    name: str
+    shares: int = 0
+    items: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.shares + self.items
+
+
+@dataclass
+class Closure:
+    """Closure of a set of rectification items: how many recorded, closed, open and overdue; rate and median."""
+
+    recorded: int = 0
+    closed: int = 0
+    overdue: int = 0
+    median_days: float | None = None
+    days: Counter = field(default_factory=Counter, repr=False)  # days to close -> closed items
+
+    @property
+    def open(self) -> int:
+        return self.recorded - self.closed
+
+    @property
+    def rate(self) -> float | None:
+        """Closed ÷ recorded, as a percentage; None when nothing was recorded."""
+        return 100.0 * self.closed / self.recorded if self.recorded else None
+
+
+@dataclass
+class ClosureRow:
+    label: object
+    closure: Closure
+    organisation: Organisation | None = None
+    key: str = ""
+    is_self: bool = False
+    is_total: bool = False
+
+
+@dataclass
+class Rectification:
+    shown: bool  # False for a user who may not see the rectification ledger
+    total: Closure = field(default_factory=Closure)
+    by_source: list[ClosureRow] = field(default_factory=list)
+    by_unit: list[ClosureRow] = field(default_factory=list)
+
+
+@dataclass
+class AssessmentRow:
+    organisation: Organisation
+    status: str
+    status_label: object
+    total: Decimal | None  # None while the result is not out (to this user)
+    grade: str
+    vetoed: bool
+    last_total: Decimal | None = None
+    last_grade: str = ""
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.total is None or self.last_total is None:
+            return None
+        return self.total - self.last_total
+
+
+@dataclass
+class Assessment:
+    round: Round | None
+    rows: list[AssessmentRow] = field(default_factory=list)
+    grades: list[tuple[str, int]] = field(default_factory=list)  # (grade, units), in the table's order
+
+
+@dataclass
+class Dashboard:
+    scope: Organisation
+    year: int
+    today: date
+    task_columns: list[tuple[str, object]]
+    tasks: list[UnitRow]
+    departments: list[DepartmentRow]
+    rectification: Rectification
+    assessment: Assessment
+
+    @property
+    def task_total(self) -> UnitRow:
+        return self.tasks[-1]
+
+    @property
+    def task_lines(self) -> list[tuple[UnitRow, list[int]]]:
+        """Each row with its counts in the columns' order, for the table."""
+        return [(row, [row.counts[key] for key, _label in self.task_columns]) for row in self.tasks]
+
+
+def task_columns() -> list[tuple[str, object]]:
+    """(key, label) of the task table's columns: each status, the total, and overdue (which overlaps them)."""
+    return [*TaskStatus.choices, (TOTAL, _("All tasks")), (OVERDUE, _("Overdue"))]
+
+
+def _year_range(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def _branch(scope: Organisation, field_path: str = "organisation__path") -> Substr:
+    """The path of the direct child of `scope` a row's organisation lies under (or the scope's own path)."""
+    return Substr(field_path, 1, len(scope.path) + STEP)
+
+
+def _in_subtree(scope: Organisation, prefix: str = "organisation__") -> Q:
+    return Q(**{f"{prefix}path__gte": scope.path, f"{prefix}path__lt": scope.path + PATH_END})
+
+
+def _children(scope: Organisation) -> list[Organisation]:
+    return list(scope.children.order_by("path"))
+
+
+def _unit_rows(scope, children, by_branch: dict[str, dict], zero: dict) -> list[UnitRow]:
+    """A row per child (active, or with something counted), the scope's own if counted, and the total."""
+    rows = [
+        UnitRow(child, by_branch.get(child.path, dict(zero)))
+        for child in children
+        if child.is_active or child.path in by_branch
+    ]
+    if scope.path in by_branch:
+        rows.insert(0, UnitRow(scope, by_branch[scope.path], is_self=True))
+    total = {key: sum(counts.get(key, 0) for counts in by_branch.values()) for key in zero}
+    rows.append(UnitRow(None, total, is_total=True))
+    return rows
+
+
+def year_tasks(*, user, scope: Organisation, year: int):
+    """The tasks of the year's plans in the scope's subtree that the user may see."""
+    return Task.objects.visible_to(user, VIEW).in_subtree(scope).filter(plan__year=year)
+
+
+def tasks_by_unit(*, tasks, scope: Organisation, children: list[Organisation], today: date) -> list[UnitRow]:
+    """Tasks by status under each direct child unit (two queries: the counts, and the overdue)."""
+    statuses = [value for value, _label in TaskStatus.choices]
+    branch = _branch(scope)
+    counts = (
+        tasks.annotate(branch=branch)
+        .values("branch")
+        .annotate(**{s: Count("pk", filter=Q(status=s)) for s in statuses}, **{TOTAL: Count("pk")})
+        .order_by()
+    )
+    by_branch = {row.pop("branch"): {**row, OVERDUE: 0} for row in counts}
+    for row in tasks.overdue(today).annotate(branch=branch).values("branch").annotate(n=Count("pk")).order_by():
+        by_branch[row["branch"]][OVERDUE] = row["n"]
+    zero = {key: 0 for key, _label in task_columns()}
+    return _unit_rows(scope, children, by_branch, zero)
+
+
+def overdue_shares(tasks, today: date):
+    """Shares of joint tasks not done when the task's deadline has passed (the task still open)."""
+    return TaskShare.objects.filter(task__in=tasks, task__status__in=TASK_OPEN, task__due_on__lt=today).filter(
+        done_on__isnull=True
+    )
+
+
+def overdue_by_department(*, tasks, items, today: date, show_items: bool) -> list[DepartmentRow]:
+    """Overdue joint-task shares and overdue rectification items per department (two queries)."""
+    rows: dict[int | None, DepartmentRow] = {}
+    order: dict[int | None, tuple] = {}
+    shares = overdue_shares(tasks, today).values("department_id", "department__name", "department__order")
+    for row in shares.annotate(n=Count("pk")).order_by():
+        key = row["department_id"]
+        rows[key] = DepartmentRow(key, row["department__name"], shares=row["n"])
+        order[key] = (0, row["department__order"], row["department__name"])
+    if show_items:
+        overdue = items.overdue(today).values("department_id", "department__name", "department__order")
+        for row in overdue.annotate(n=Count("pk")).order_by():
+            key = row["department_id"]
+            if key not in rows:
+                name = row["department__name"] or str(_("No department named"))
+                rows[key] = DepartmentRow(key, name)
+                order[key] = (1, 0, "") if key is None else (0, row["department__order"], row["department__name"])
+            rows[key].items = row["n"]
+    return sorted(rows.values(), key=lambda r: order[r.department_id])
+
+
+# --- rectification -------------------------------------------------------------------------------------------
+
+
+def year_items(*, user, scope: Organisation, year: int):
+    """The rectification items recorded in the year in the scope's subtree that the user may see."""
+    first, after = _year_range(year)
+    return (
+        Item.objects.visible_to(user, RECTIFICATION_VIEW)
+        .in_subtree(scope)
+        .filter(created_on__gte=first, created_on__lt=after)
+    )
+
+
+def median(histogram: Counter) -> float | None:
+    """The median of values given as {value: how many times}: the middle one, or the mean of the middle two."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    wanted = (n - 1) // 2, n // 2  # 0-based positions of the middle value(s)
+    found: list[float] = []
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        for position in wanted:
+            if seen <= position < seen + count:
+                found.append(value)
+        seen += count
+        if len(found) == 2:
+            break
+    return sum(found) / 2
+
+
+def _group(key):
+    return F(key) if isinstance(key, str) else key
+
+
+def closure_by(items, key, today: date) -> dict:
+    """Closure per value of `key` (a field name or an expression), in three queries whatever the number of items.
+
+    Recorded and overdue are counted per group; the closed items are read as (group, days, how many) — a
+    histogram whose size follows the distinct numbers of days to close, not the number of items — which
+    gives both their count and their median.
+    """
+    result: dict = {}
+    for row in items.annotate(group=_group(key)).values("group").annotate(n=Count("pk")).order_by():
+        result[row["group"]] = Closure(recorded=row["n"])
+    for row in items.overdue(today).annotate(group=_group(key)).values("group").annotate(n=Count("pk")).order_by():
+        result[row["group"]].overdue = row["n"]
+    days = ExpressionWrapper(F("closed_on") - F("created_on"), output_field=DurationField())
+    spans = items.closed().annotate(group=_group(key), days=days).values("group", "days").annotate(n=Count("pk"))
+    for row in spans.order_by():
+        closure = result[row["group"]]
+        closure.closed += row["n"]
+        closure.days[row["days"].days] += row["n"]
+    for closure in result.values():
+        closure.median_days = median(closure.days)
+    return result
+
+
+def closure_total(closures) -> Closure:
+    """The closure of the union of disjoint groups: counts added, days merged for the median."""
+    total = Closure()
+    for c in closures:
+        total.recorded += c.recorded
+        total.closed += c.closed
+        total.overdue += c.overdue
+        total.days.update(c.days)
+    total.median_days = median(total.days)
+    return total
+
+
+def rectification_stats(*, items, scope, children, today: date, shown: bool) -> Rectification:
+    """Closure per source, per unit and in all (six queries)."""
+    if not shown:
+        return Rectification(shown=False)
+    by_source = closure_by(items, "source", today)
+    labels = dict(Source.choices)
+    order = [value for value, _label in Source.choices] + sorted(set(by_source) - set(labels))
+    source_rows = [ClosureRow(labels.get(s, s), by_source[s], key=s) for s in order if s in by_source]
+    by_branch = closure_by(items, _branch(scope), today)
+    unit_rows = [
+        ClosureRow(child.display_name, by_branch.get(child.path, Closure()), organisation=child)
+        for child in children
+        if child.is_active or child.path in by_branch
+    ]
+    if scope.path in by_branch:
+        unit_rows.insert(0, ClosureRow(scope.display_name, by_branch[scope.path], organisation=scope, is_self=True))
+    total = closure_total(by_source.values())
+    unit_rows.append(ClosureRow(_("Total"), total, is_total=True))
+    source_rows.append(ClosureRow(_("Total"), total, is_total=True))
+    return Rectification(shown=True, total=total, by_source=source_rows, by_unit=unit_rows)
+
+
+# --- assessment ----------------------------------------------------------------------------------------------
+
+
+def latest_round(*, scope: Organisation, year: int) -> Round | None:
+    """The scope's own latest round up to the year; else the latest that assessed units within the scope."""
+    rounds = Round.objects.select_related("organisation", "table").filter(year__lte=year).order_by("-year", "-pk")
+    own = rounds.filter(organisation=scope).first()
+    if own is not None:
+        return own
+    return rounds.filter(pk__in=UnitAssessment.objects.filter(_in_subtree(scope)).values("round_id")).first()
+
+
+def assessment_results(*, user, scope: Organisation, year: int) -> Assessment:
+    """Each unit's result in the latest round beside last year's (three queries).
+
+    A unit's score and grade are shown once its assessment is finished (fed back), or earlier to those who
+    assess on the round's unit.
+    """
+    the_round = latest_round(scope=scope, year=year)
+    if the_round is None:
+        return Assessment(None)
+    assessor = can_at(user, ASSESS, the_round.organisation.path)
+    visible = UnitAssessment.objects.visible_to(user, VIEW).filter(_in_subtree(scope))
+    this_year = visible.filter(round=the_round).select_related("organisation").order_by("organisation__path")
+    last_year = {
+        row["organisation_id"]: row
+        for row in visible.filter(round__organisation=the_round.organisation, round__year=the_round.year - 1).values(
+            "organisation_id", "total", "grade", "status"
+        )
+    }
+    labels = dict(UnitStatus.choices)
+    rows = []
+    for ua in this_year:
+        out = ua.status == UnitStatus.FINISHED or (assessor and ua.status == UnitStatus.ASSESSED)
+        row = AssessmentRow(
+            organisation=ua.organisation,
+            status=ua.status,
+            status_label=labels.get(ua.status, ua.status),
+            total=ua.total if out else None,
+            grade=ua.grade if out else "",
+            vetoed=ua.vetoed if out else False,
+        )
+        last = last_year.get(ua.organisation_id)
+        if last and (last["status"] == UnitStatus.FINISHED or assessor):
+            row.last_total, row.last_grade = last["total"], last["grade"]
+        rows.append(row)
+    tally = Counter(row.grade for row in rows if row.grade)
+    named = [g.get("grade") for g in the_round.table.grades if isinstance(g, dict) and g.get("grade")]
+    grades = [(g, tally[g]) for g in named if tally[g]] + [(g, n) for g, n in tally.items() if g not in named]
+    return Assessment(the_round, rows, grades)
+
+
+# --- the whole page ------------------------------------------------------------------------------------------
+
+
+def dashboard_read(*, user, scope: Organisation, year: int, today: date | None = None) -> Dashboard:
+    """The four tables of the scope and year, as the user may see them."""
+    today = today or timezone.localdate()
+    children = _children(scope)
+    tasks = year_tasks(user=user, scope=scope, year=year)
+    show_items = has_permission(user, RECTIFICATION_VIEW)
+    items = year_items(user=user, scope=scope, year=year)
+    return Dashboard(
+        scope=scope,
+        year=year,
+        today=today,
+        task_columns=task_columns(),
+        tasks=tasks_by_unit(tasks=tasks, scope=scope, children=children, today=today),
+        departments=overdue_by_department(tasks=tasks, items=items, today=today, show_items=show_items),
+        rectification=rectification_stats(items=items, scope=scope, children=children, today=today, shown=show_items),
+        assessment=assessment_results(user=user, scope=scope, year=year),
+    )

@@ -1,0 +1,73 @@
+"""Duties' test factories: plain functions that make rows directly, each area's under its own heading."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+# --- dashboards
+
+
+def dash_plan(org, *, year: int | None = None, title: str = "年度工作计划"):
+    from qinglian.duties.models import Plan
+
+    return Plan.objects.create(
+        organisation=org, year=year or timezone.localdate().year, title=title, status="published"
+    )
+
+
+def dash_task(plan, org, *, status: str = "assigned", due_on: date | None = None, title: str = "任务", **fields):
+    """A task of `plan` for `org`; an accepted one gets its acceptance date."""
+    from qinglian.duties.models import Task
+
+    if status == "accepted":
+        fields.setdefault("accepted_on", timezone.localdate())
+    due_on = due_on or timezone.localdate() + timedelta(days=30)
+    return Task.objects.create(plan=plan, organisation=org, title=title, status=status, due_on=due_on, **fields)
+
+
+def dash_share(task, department, *, done_on: date | None = None, is_lead: bool = False):
+    from qinglian.duties.models import TaskShare
+
+    return TaskShare.objects.create(task=task, department=department, is_lead=is_lead, share="分工", done_on=done_on)
+
+
+def dash_item(org, owner, *, created_on: date, closed_after: int | None = None, status: str = "open", **fields):
+    """A rectification item recorded on `created_on`; `closed_after` days later verified and closed if given."""
+    from django.contrib.auth import get_user_model
+
+    from qinglian.rectification.models import Item
+
+    fields.setdefault("due_on", created_on + timedelta(days=60))
+    fields.setdefault("source", "inspection")
+    if closed_after is not None:
+        status = "closed"
+        verifier = get_user_model().objects.filter(is_superuser=False).order_by("pk").first()
+        fields.update(closed_on=created_on + timedelta(days=closed_after), closed_by=verifier)
+    if status != "open":
+        fields.setdefault("submitted_on", fields.get("closed_on") or created_on)
+    return Item.objects.create(
+        organisation=org, owner=owner, problem="问题", created_on=created_on, status=status, **fields
+    )
+
+
+def dash_round(org, *, year: int, status: str = "finished", grades: list | None = None):
+    from qinglian.duties.models import Round, ScoreTable
+
+    grades = grades or [
+        {"grade": "优秀", "min": 90, "no_zero_item": True},
+        {"grade": "良好", "min": 80},
+        {"grade": "合格", "min": 60},
+        {"grade": "不合格", "min": 0},
+    ]
+    table = ScoreTable.objects.create(organisation=org, year=year, title=f"{year}年考核表", grades=grades)
+    return Round.objects.create(table=table, organisation=org, year=year, title=f"{year}年责任制考核", status=status)
+
+
+def dash_result(the_round, org, *, total=None, grade: str = "", status: str = "finished"):
+    from qinglian.duties.models import UnitAssessment
+
+    return UnitAssessment.objects.create(round=the_round, organisation=org, total=total, grade=grade, status=status)
+
+

@@ -1,0 +1,1 @@
+"""Duties' pages, one module per area; each lists its own URL patterns in `urls`."""
