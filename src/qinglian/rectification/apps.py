@@ -19,3 +19,13 @@ class RectificationConfig(AppConfig):
 
         # Each area registers its menu entries, to-dos, reminders, indicators and demo in its own block.
         # --- items and ledger
+        from qinglian.rectification import indicators, reminders
+
+        nav("rectification_mine", _("My rectification"), "rectification:my_items", "wrench-adjustable", None, 64)
+        view = "rectification.view"
+        nav("rectification_items", _("Rectification"), "rectification:item_list", "list-check", view, 65)
+        nav("rectification_ledger", _("Rectification ledger"), "rectification:ledger", "table", view, 66)
+        registry.add_todos(reminders.owner_todos)
+        registry.add_todos(reminders.verifier_todos)
+        registry.add_reminders(reminders.overdue_reminders)
+        indicators.register()

@@ -34,6 +34,8 @@ class EventKind(models.TextChoices):
     CREATED = "created", _("Recorded")
     CHANGED = "changed", _("Changed")
     PROGRESS = "progress", _("Progress reported")
+    EVIDENCE_ADDED = "evidence", _("Evidence added")
+    EVIDENCE_REMOVED = "evidence_del", _("Evidence removed")
     SUBMITTED = "submitted", _("Reported rectified")
     RETURNED = "returned", _("Sent back")
     CLOSED = "closed", _("Verified and closed")
