@@ -20,6 +20,13 @@ class DutiesConfig(AppConfig):
         # Each area registers its menu entries, to-dos, reminders, indicators and demo in its own block.
         # --- duty lists
         # --- plans and tasks
+        from qinglian.duties import indicators_tasks, reminders_tasks
+
+        nav("duties_plans", _("Work plans"), "duties:plan_list", "journal-check", "duties.view", 52)
+        nav("duties_tasks", _("Tasks"), "duties:task_list", "list-task", None, 53)
+        registry.add_todos(reminders_tasks.task_todos)
+        registry.add_reminders(reminders_tasks.task_reminders)
+        indicators_tasks.register()
         # --- assessment
         # --- dashboards
         nav("duties_dashboard", _("Responsibility dashboard"), "duties:dashboard", "bar-chart-line", "duties.view", 59)

@@ -1,9 +1,11 @@
 """Duties' pages: each area's views module lists its own URL patterns."""
 
-from qinglian.duties.views import dashboards
+from qinglian.duties.views import dashboards, plans, tasks
 
 app_name = "duties"
 
 urlpatterns = [
+    *plans.urls,
+    *tasks.urls,
     *dashboards.urls,
 ]

@@ -2,7 +2,8 @@
 
 from ninja import Router
 
-from qinglian.duties.api import dashboards
+from qinglian.duties.api import dashboards, plans
 
 router = Router()
 router.add_router("", dashboards.router)
+router.add_router("", plans.router)

@@ -71,3 +71,33 @@ def dash_result(the_round, org, *, total=None, grade: str = "", status: str = "f
     return UnitAssessment.objects.create(round=the_round, organisation=org, total=total, grade=grade, status=status)
 
 
+# --- plans and tasks
+
+
+def plan_make(org, *, year: int | None = None, title: str = "党风廉政建设工作计划", actor=None):
+    """A unit's draft work plan through the services."""
+    from qinglian.duties.services.plans import plan_create
+
+    return plan_create(org=org, year=year or timezone.localdate().year, title=title, actor=actor)
+
+
+def task_make(plan, *, title: str = "开展廉政教育", days: int = 30, actor=None, **fields):
+    """A task of `plan` through the services, due `days` from today (or as `fields` say)."""
+    from qinglian.duties.services.tasks import task_create
+
+    if "workdays" not in fields:
+        fields.setdefault("due_on", timezone.localdate() + timedelta(days=days))
+    return task_create(plan=plan, title=title, actor=actor, **fields)
+
+
+def plan_published(org, *, tasks=("开展廉政教育",), units=(), all_below: bool = False, days: int = 30, actor=None):
+    """A published plan of `org` with `tasks`, each passed down to `units` (or all branches below); returns
+    (plan, [top tasks])."""
+    from qinglian.duties.services.plans import plan_publish
+
+    plan = plan_make(org, actor=actor)
+    tops = [task_make(plan, title=t, days=days, units=units, all_below=all_below, actor=actor) for t in tasks]
+    plan = plan_publish(plan=plan, version=plan.version, actor=actor)
+    for task in tops:
+        task.refresh_from_db()
+    return plan, tops

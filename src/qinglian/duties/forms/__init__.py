@@ -1,0 +1,1 @@
+"""Duties' forms, one module per area."""

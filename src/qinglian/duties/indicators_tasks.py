@@ -1,0 +1,78 @@
+"""Indicators of work-plan tasks, registered for evaluation (which reads modules only through them).
+
+    fn(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]
+
+Each unit's value covers the tasks of the unit and of every unit below it (every task is tracked on its own:
+one passed down to five branches counts five times), for the tasks whose deadline falls in `year`, as the
+tasks stand now, seen on `on` (default today). Access control is the caller's.
+
+- duties.tasks_on_time_rate: tasks accepted by their deadline over the tasks due: those whose deadline has
+  passed by `on`, and those accepted already. None when no task is due.
+- duties.tasks_overdue: tasks past their deadline on `on` and not yet submitted or accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from qinglian.core.registry import registry
+from qinglian.duties.models import Task
+from qinglian.duties.vocab import TASK_OPEN, TaskStatus
+from qinglian.orgs.models import PATH_END, Organisation
+
+
+def _counts(orgs: list[Organisation], year: int, on: date) -> dict[str, dict[str, int]]:
+    """Per unit path: tasks due, accepted on time and overdue; one query for all the subtrees asked about."""
+    tops: list[Organisation] = []
+    for org in sorted(orgs, key=lambda o: o.path):
+        if not any(org.path.startswith(top.path) for top in tops):
+            tops.append(org)
+    if not tops:
+        return {}
+    within = Q(pk__in=[])
+    for top in tops:
+        within |= Q(organisation__path__gte=top.path, organisation__path__lt=top.path + PATH_END)
+    accepted = Q(status=TaskStatus.ACCEPTED)
+    rows = (
+        Task.objects.filter(within, due_on__year=year)
+        .exclude(status=TaskStatus.DRAFT)
+        .values(path=F("organisation__path"))
+        .annotate(
+            due=Count("pk", filter=Q(due_on__lt=on) | accepted),
+            on_time=Count("pk", filter=accepted & Q(accepted_on__lte=F("due_on"))),
+            overdue=Count("pk", filter=Q(status__in=TASK_OPEN, due_on__lt=on) & ~Q(status=TaskStatus.SUBMITTED)),
+        )
+        .order_by()
+    )
+    return {row["path"]: row for row in rows}
+
+
+def _subtree_sum(counts: dict[str, dict[str, int]], org: Organisation, key: str) -> int:
+    return sum(row[key] for path, row in counts.items() if path.startswith(org.path))
+
+
+def tasks_on_time_rate(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]:
+    """Share of the tasks due in the year that were accepted by their deadline, per unit subtree."""
+    orgs = list(orgs)
+    counts = _counts(orgs, year, on or timezone.localdate())
+    out: dict[int, float | None] = {}
+    for org in orgs:
+        due = _subtree_sum(counts, org, "due")
+        out[org.pk] = _subtree_sum(counts, org, "on_time") / due if due else None
+    return out
+
+
+def tasks_overdue(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]:
+    """Tasks due in the year that are past their deadline and not yet submitted, per unit subtree."""
+    orgs = list(orgs)
+    counts = _counts(orgs, year, on or timezone.localdate())
+    return {org.pk: float(_subtree_sum(counts, org, "overdue")) for org in orgs}
+
+
+def register() -> None:
+    registry.add_indicator("duties.tasks_on_time_rate", tasks_on_time_rate)
+    registry.add_indicator("duties.tasks_overdue", tasks_overdue)

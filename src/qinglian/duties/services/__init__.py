@@ -1,0 +1,1 @@
+"""Writes to duties, work plans and assessment: keyword-only functions that check, save and audit in one transaction."""
