@@ -19,6 +19,8 @@ class DutiesConfig(AppConfig):
 
         # Each area registers its menu entries, to-dos, reminders, indicators and demo in its own block.
         # --- duty lists
+        nav("duties_mine", _("My duties"), "duties:my_duties", "person-check", None, 50)
+        nav("duties_lists", _("Duty lists"), "duties:list_list", "list-check", "duties.view", 51)
         # --- plans and tasks
         from qinglian.duties import indicators_tasks, reminders_tasks
 

@@ -1,10 +1,11 @@
 """Duties' pages: each area's views module lists its own URL patterns."""
 
-from qinglian.duties.views import dashboards, plans, tasks
+from qinglian.duties.views import dashboards, lists, plans, tasks
 
 app_name = "duties"
 
 urlpatterns = [
+    *lists.urls,
     *plans.urls,
     *tasks.urls,
     *dashboards.urls,

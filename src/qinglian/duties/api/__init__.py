@@ -2,8 +2,9 @@
 
 from ninja import Router
 
-from qinglian.duties.api import dashboards, plans
+from qinglian.duties.api import dashboards, lists, plans
 
 router = Router()
 router.add_router("", dashboards.router)
 router.add_router("", plans.router)
+router.add_router("", lists.router)

@@ -18,6 +18,15 @@ from qinglian.orgs.models import Member, Organisation
 from qinglian.orgs.vocab import PartyPost
 
 
+class DutyListQuerySet(ScopedQuerySet):
+    def published(self):
+        return self.filter(status=ListStatus.PUBLISHED)
+
+    def templates(self):
+        """Published lists that units below may inherit."""
+        return self.published().filter(is_template=True)
+
+
 class DutyList(OrgOwned):
     """A unit's duty list for one year (versioned per year; one per unit and year)."""
 
@@ -48,7 +57,7 @@ class DutyList(OrgOwned):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = DutyListQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("duty list")

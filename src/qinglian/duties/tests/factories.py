@@ -101,3 +101,40 @@ def plan_published(org, *, tasks=("开展廉政教育",), units=(), all_below: b
     for task in tops:
         task.refresh_from_db()
     return plan, tops
+
+
+# --- duty lists
+
+
+def lists_list(org, *, year: int | None = None, status: str = "draft", is_template: bool = False, title: str = ""):
+    """A duty list of `org` for `year` (this year by default), made directly."""
+    from qinglian.duties.models import DutyList
+
+    year = year or timezone.localdate().year
+    return DutyList.objects.create(
+        organisation=org,
+        year=year,
+        title=title or f"{org.name}{year}年责任清单",
+        status=status,
+        is_template=is_template,
+        published_at=timezone.now() if status == "published" else None,
+    )
+
+
+def lists_duty(duty_list, *, holder: str = "committee", content: str = "专题研究党风廉政建设工作", **fields):
+    from qinglian.duties.models import Duty
+
+    fields.setdefault("order", (duty_list.duties.count() + 1) * 10)
+    fields.setdefault("frequency", "half_year")
+    return Duty.objects.create(duty_list=duty_list, holder=holder, content=content, **fields)
+
+
+def lists_post(org, member, post: str):
+    """Seat `member` in `post` on `org`'s current committee term (started a year ago if there is none)."""
+    from qinglian.orgs.models import CommitteeTerm
+    from qinglian.orgs.services import post_assign, term_start
+
+    term = CommitteeTerm.objects.filter(organisation=org, closed_on__isnull=True).first()
+    if term is None:
+        term = term_start(org=org, elected_on=timezone.localdate() - timedelta(days=365), actor=None)
+    return post_assign(term=term, member=member, post=post, actor=None)
