@@ -6,7 +6,8 @@
 2. Overdue by department: the shares of joint tasks not done when their task's deadline has passed, and
    the rectification items still being rectified after their deadline, per responsible department.
 3. Rectification: of the items recorded in the year, the closure rate (closed ÷ recorded) and the median
-   days to close (closed_on − created_on, over closed items), per source and per unit, and in all.
+   days to close (closed_on − created_on, over closed items), per source and per unit, and in all — as
+   rectification's own ledger counts them (`rectification.stats`).
 4. Assessment results: the latest round of the unit up to the year (or, for a unit that runs none, the
    latest round that assessed units within it): each unit's score and grade beside last year's.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ from qinglian.duties.vocab import TASK_OPEN, TaskStatus, UnitStatus
 from qinglian.orgs.access import can_at, has_permission
 from qinglian.orgs.models import PATH_END, STEP, Organisation
 from qinglian.rectification.models import Item
+from qinglian.rectification.stats import Stats, ledger_rows, stats_by
 from qinglian.rectification.vocab import Source
 
 VIEW = "duties.view"
@@ -63,39 +65,27 @@ class DepartmentRow:
 
 
 @dataclass
-class Closure:
-    """Closure of a set of rectification items: how many recorded, closed, open and overdue; rate and median."""
-
-    recorded: int = 0
-    closed: int = 0
-    overdue: int = 0
-    median_days: float | None = None
-    days: Counter = field(default_factory=Counter, repr=False)  # days to close -> closed items
-
-    @property
-    def open(self) -> int:
-        return self.recorded - self.closed
-
-    @property
-    def rate(self) -> float | None:
-        """Closed ÷ recorded, as a percentage; None when nothing was recorded."""
-        return 100.0 * self.closed / self.recorded if self.recorded else None
-
-
-@dataclass
 class ClosureRow:
+    """A line of a closure table: rectification's own Stats of a source or a unit, with its label."""
+
     label: object
-    closure: Closure
+    stats: Stats
     organisation: Organisation | None = None
     key: str = ""
     is_self: bool = False
     is_total: bool = False
 
+    @property
+    def percent(self) -> float | None:
+        """The closure rate as a percentage (shown with one decimal)."""
+        rate = self.stats.closure_rate
+        return None if rate is None else 100 * rate
+
 
 @dataclass
 class Rectification:
     shown: bool  # False for a user who may not see the rectification ledger
-    total: Closure = field(default_factory=Closure)
+    total: ClosureRow = field(default_factory=lambda: ClosureRow("", Stats(), is_total=True))
     by_source: list[ClosureRow] = field(default_factory=list)
     by_unit: list[ClosureRow] = field(default_factory=list)
 
@@ -245,84 +235,36 @@ def year_items(*, user, scope: Organisation, year: int):
     )
 
 
-def median(histogram: Counter) -> float | None:
-    """The median of values given as {value: how many times}: the middle one, or the mean of the middle two."""
-    n = sum(histogram.values())
-    if not n:
-        return None
-    wanted = (n - 1) // 2, n // 2  # 0-based positions of the middle value(s)
-    found: list[float] = []
-    seen = 0
-    for value in sorted(histogram):
-        count = histogram[value]
-        for position in wanted:
-            if seen <= position < seen + count:
-                found.append(value)
-        seen += count
-        if len(found) == 2:
-            break
-    return sum(found) / 2
-
-
-def _group(key):
-    return F(key) if isinstance(key, str) else key
-
-
-def closure_by(items, key, today: date) -> dict:
-    """Closure per value of `key` (a field name or an expression), in three queries whatever the number of items.
-
-    Recorded and overdue are counted per group; the closed items are read as (group, days, how many) — a
-    histogram whose size follows the distinct numbers of days to close, not the number of items — which
-    gives both their count and their median.
-    """
-    result: dict = {}
-    for row in items.annotate(group=_group(key)).values("group").annotate(n=Count("pk")).order_by():
-        result[row["group"]] = Closure(recorded=row["n"])
-    for row in items.overdue(today).annotate(group=_group(key)).values("group").annotate(n=Count("pk")).order_by():
-        result[row["group"]].overdue = row["n"]
-    days = ExpressionWrapper(F("closed_on") - F("created_on"), output_field=DurationField())
-    spans = items.closed().annotate(group=_group(key), days=days).values("group", "days").annotate(n=Count("pk"))
-    for row in spans.order_by():
-        closure = result[row["group"]]
-        closure.closed += row["n"]
-        closure.days[row["days"].days] += row["n"]
-    for closure in result.values():
-        closure.median_days = median(closure.days)
-    return result
-
-
-def closure_total(closures) -> Closure:
-    """The closure of the union of disjoint groups: counts added, days merged for the median."""
-    total = Closure()
-    for c in closures:
-        total.recorded += c.recorded
-        total.closed += c.closed
-        total.overdue += c.overdue
-        total.days.update(c.days)
-    total.median_days = median(total.days)
-    return total
-
-
 def rectification_stats(*, items, scope, children, today: date, shown: bool) -> Rectification:
-    """Closure per source, per unit and in all (six queries)."""
+    """Closure per source, per unit and in all, from rectification's own ledger (three queries).
+
+    The ledger counts each unit's own items; they are added up under the direct child of the scope whose
+    subtree holds the unit (its path's first step below the scope's).
+    """
     if not shown:
         return Rectification(shown=False)
-    by_source = closure_by(items, "source", today)
+    rows = ledger_rows(items, today=today)
+    total = Stats()
+    for row in rows:
+        total.add(row.stats)
+    by_source = stats_by(rows, lambda row: row.source)
     labels = dict(Source.choices)
     order = [value for value, _label in Source.choices] + sorted(set(by_source) - set(labels))
     source_rows = [ClosureRow(labels.get(s, s), by_source[s], key=s) for s in order if s in by_source]
-    by_branch = closure_by(items, _branch(scope), today)
+    paths = dict(Organisation.objects.filter(pk__in={row.organisation_id for row in rows}).values_list("pk", "path"))
+    step = len(scope.path) + STEP
+    by_branch = stats_by(rows, lambda row: paths[row.organisation_id][:step])
     unit_rows = [
-        ClosureRow(child.display_name, by_branch.get(child.path, Closure()), organisation=child)
+        ClosureRow(child.display_name, by_branch.get(child.path, Stats()), organisation=child)
         for child in children
         if child.is_active or child.path in by_branch
     ]
     if scope.path in by_branch:
         unit_rows.insert(0, ClosureRow(scope.display_name, by_branch[scope.path], organisation=scope, is_self=True))
-    total = closure_total(by_source.values())
-    unit_rows.append(ClosureRow(_("Total"), total, is_total=True))
-    source_rows.append(ClosureRow(_("Total"), total, is_total=True))
-    return Rectification(shown=True, total=total, by_source=source_rows, by_unit=unit_rows)
+    total_row = ClosureRow(_("Total"), total, is_total=True)
+    return Rectification(
+        shown=True, total=total_row, by_source=[*source_rows, total_row], by_unit=[*unit_rows, total_row]
+    )
 
 
 # --- assessment ----------------------------------------------------------------------------------------------

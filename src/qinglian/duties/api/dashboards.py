@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from qinglian.duties.dashboards import VIEW, Closure, ClosureRow, dashboard_read
+from qinglian.duties.dashboards import VIEW, ClosureRow, dashboard_read
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Organisation
@@ -38,12 +38,14 @@ class DepartmentRowOut(Schema):
 
 
 class ClosureOut(Schema):
-    recorded: int
-    closed: int
-    open: int
+    total: int  # recorded, whatever their state
+    open: int  # being rectified (overdue among them)
     overdue: int
-    closure_rate: float | None  # percentage, closed ÷ recorded × 100
-    median_days: float | None
+    submitted: int  # awaiting verification
+    closed: int
+    reopened: int
+    closure_percent: float | None  # closed ÷ recorded × 100, one decimal
+    median_days: float | None  # over closed items, of closed_on − created_on
 
 
 class ClosureRowOut(ClosureOut):
@@ -92,20 +94,23 @@ class DashboardOut(Schema):
     assessment: AssessmentOut
 
 
-def _closure(c: Closure) -> dict:
+def _closure(row: ClosureRow) -> dict:
+    c = row.stats
     return {
-        "recorded": c.recorded,
-        "closed": c.closed,
+        "total": c.total,
         "open": c.open,
         "overdue": c.overdue,
-        "closure_rate": None if c.rate is None else round(c.rate, 1),
+        "submitted": c.submitted,
+        "closed": c.closed,
+        "reopened": c.reopened,
+        "closure_percent": None if row.percent is None else round(row.percent, 1),
         "median_days": c.median_days,
     }
 
 
 def _closure_row(row: ClosureRow) -> dict:
     return {
-        **_closure(row.closure),
+        **_closure(row),
         "key": row.key,
         "organisation_id": row.organisation.pk if row.organisation else None,
         "name": str(row.label),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from qinglian.duties.dashboards import OVERDUE, TOTAL, dashboard_read, median
+from qinglian.duties.dashboards import OVERDUE, TOTAL, dashboard_read
 from qinglian.duties.models import Task
 from qinglian.duties.tests.factories import dash_item, dash_plan, dash_result, dash_round, dash_share, dash_task
 from qinglian.orgs.models import PATH_END
@@ -125,19 +125,27 @@ def items(cast):
 def test_closure_rate_and_median_days_are_worked_out_by_hand(items, cast):
     rect = dashboard_read(user=cast.office, scope=items.root, year=YEAR).rectification
     assert rect.shown
-    total = rect.total
-    assert (total.recorded, total.closed, total.open, total.overdue) == (6, 4, 2, 1)
-    assert total.rate == pytest.approx(100 * 4 / 6)
+    total = rect.total.stats
+    assert (total.total, total.closed, total.open, total.submitted, total.overdue) == (6, 4, 1, 1, 1)
+    assert rect.total.percent == pytest.approx(100 * 4 / 6)
     assert total.median_days == 7.5  # (5 + 10) / 2
-    by_source = {r.key: r.closure for r in rect.by_source if not r.is_total}
+    by_source = {r.key: r for r in rect.by_source if not r.is_total}
     assert list(by_source) == ["life_meeting", "inspection", "audit"]  # in the vocabulary's order
-    assert (by_source["inspection"].rate, by_source["inspection"].median_days) == (100.0, 4.0)
-    assert by_source["audit"].rate == pytest.approx(200 / 3) and by_source["audit"].median_days == 15.0
-    assert by_source["life_meeting"].median_days is None and by_source["life_meeting"].rate == 0.0
-    by_unit = {r.label: r.closure for r in rect.by_unit}
-    assert by_unit["第一党总支"].recorded == 6 and by_unit["第一党总支"].median_days == 7.5
-    assert by_unit["直属党支部"].recorded == 0 and by_unit["直属党支部"].rate is None
+    assert (by_source["inspection"].percent, by_source["inspection"].stats.median_days) == (100.0, 4.0)
+    assert by_source["audit"].percent == pytest.approx(200 / 3) and by_source["audit"].stats.median_days == 15.0
+    assert by_source["life_meeting"].stats.median_days is None and by_source["life_meeting"].percent == 0.0
+    by_unit = {r.label: r.stats for r in rect.by_unit}
+    assert by_unit["第一党总支"].total == 6 and by_unit["第一党总支"].median_days == 7.5
+    assert by_unit["直属党支部"].total == 0 and by_unit["直属党支部"].closure_rate is None
     assert rect.by_unit[-1].is_total and rect.by_source[-1].is_total
+
+
+def test_closure_by_unit_adds_up_each_subtree(items, cast):
+    rect = dashboard_read(user=cast.office, scope=items.gb, year=YEAR).rectification
+    by_unit = {r.label: r.stats for r in rect.by_unit if not r.is_total}
+    assert list(by_unit) == ["第一党支部", "第二党支部"]
+    assert by_unit["第一党支部"].total == 6 and sorted(by_unit["第一党支部"].days) == [3, 5, 10, 20]
+    assert by_unit["第二党支部"].total == 0
 
 
 def test_the_page_shows_the_closure_rate_and_median_with_one_decimal(items, cast, login, english):
@@ -146,16 +154,6 @@ def test_the_page_shows_the_closure_rate_and_median_with_one_decimal(items, cast
     assert '<div class="ql-stat" data-figure="median-days">7.5</div>' in page
     assert "Closure rate (4 of 6 closed)" in page
     assert ">15.0<" in page and ">0.0%<" in page  # audit's median; nothing from life meetings closed
-
-
-def test_median_of_a_histogram():
-    from collections import Counter
-
-    assert median(Counter()) is None
-    assert median(Counter({7: 1})) == 7
-    assert median(Counter({3: 1, 5: 1, 10: 1})) == 5
-    assert median(Counter({3: 2, 10: 2})) == 6.5
-    assert median(Counter({1: 5, 100: 1})) == 1
 
 
 @pytest.fixture
@@ -304,7 +302,7 @@ def test_the_api_answers_with_the_four_tables(tasks, items, rounds, cast, client
     total = data["tasks"][-1]
     assert total["is_total"] and total["counts"]["total"] == 11 and total["counts"]["overdue"] == 3
     rect = data["rectification"]
-    assert rect["shown"] and rect["total"]["closure_rate"] == 66.7 and rect["total"]["median_days"] == 7.5
+    assert rect["shown"] and rect["total"]["closure_percent"] == 66.7 and rect["total"]["median_days"] == 7.5
     assert [r["key"] for r in rect["by_source"]] == ["life_meeting", "inspection", "audit", ""]
     assessment = data["assessment"]
     assert assessment["year"] == YEAR and assessment["grades"] == {"优秀": 1, "良好": 2}
@@ -337,7 +335,9 @@ def test_the_export_has_the_four_tables(tasks, items, rounds, cast, login, engli
     assert tasks_rows[0][0] == "Organisation" and tasks_rows[-1][0] == "Total"
     assert tasks_rows[-1][-2:] == (11, 3)
     source_rows = list(book["Rectification by source"].values)
-    assert source_rows[-1] == ("Total", 6, 4, 2, 1, "66.7%", "7.5")
+    assert source_rows[0][:8] == ("Source", "Recorded", "Being rectified", "Awaiting verification", "Overdue", "Closed",
+                                  "Closure rate", "Median days to close")  # fmt: skip
+    assert source_rows[-1] == ("Total", 6, 1, 1, 1, 4, "66.7%", "7.5")
     results = list(book["Assessment results"].values)
     assert results[1][0] == "第一党总支" and results[1][4] == 85
     assert AuditEvent.objects.filter(action="duties.dashboard_export").count() == 1

@@ -94,14 +94,14 @@ def _departments_chart(board: Dashboard) -> dict | None:
 
 def _rectification_chart(board: Dashboard) -> dict | None:
     rect = board.rectification
-    if not rect.shown or not rect.total.recorded:
+    if not rect.shown or not rect.total.stats.total:
         return None
     rows = [r for r in rect.by_source if not r.is_total]
     return {
         "sources": [str(r.label) for r in rows],
-        "rate": [_num(r.closure.rate) for r in rows],
-        "median": [_num(r.closure.median_days) for r in rows],
-        "rate_name": _("Closure rate (%)"),
+        "rate": [_num(r.percent) for r in rows],
+        "median": [_num(r.stats.median_days) for r in rows],
+        "rate_name": _("Closure rate"),
         "median_name": _("Median days to close"),
     }
 
@@ -187,16 +187,17 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     )
     closure_headers = [
         _("Recorded"),
-        _("Closed"),
-        _("Open"),
+        _("Being rectified"),
+        _("Awaiting verification"),
         _("Overdue"),
+        _("Closed"),
         _("Closure rate"),
         _("Median days to close"),
     ]
 
     def closure_cells(row):
-        c = row.closure
-        cells = [c.recorded, c.closed, c.open, c.overdue, _pct(c.rate), _days(c.median_days)]
+        c = row.stats
+        cells = [c.total, c.open, c.submitted, c.overdue, c.closed, _pct(row.percent), _days(c.median_days)]
         return [Styled(str(row.label), bold=row.is_total), *[Styled(v, bold=row.is_total) for v in cells]]
 
     by_source = Sheet(

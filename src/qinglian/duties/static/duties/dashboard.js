@@ -8,15 +8,19 @@
   var data = JSON.parse(source.textContent);
   var charts = [];
   var narrow = window.matchMedia("(max-width: 575.98px)");
-  var grid = function (bottom) { return { left: 8, right: 16, top: 40, bottom: bottom || 8, containLabel: true }; };
-  var legend = { top: 0, type: "scroll" };
+  // On a phone the legend wraps onto as many lines as it needs (about three entries a line) above the plot.
+  var grid = function (entries) {
+    var top = narrow.matches ? 12 + 24 * Math.ceil(entries / 3) : 40;
+    return { left: 8, right: 16, top: top, bottom: 8, containLabel: true };
+  };
+  var legend = { top: 0, type: "plain" };
   var axisLabel = { interval: 0, hideOverlap: true, width: 90, overflow: "truncate" };
 
   // A sideways chart grows with its rows (about 28px each, several series a row) rather than squeezing them.
   function draw(id, option, rows) {
     var el = document.getElementById(id);
     if (!el) { return; }
-    if (rows) { el.style.height = Math.max(el.clientHeight, 72 + rows * 28) + "px"; }
+    if (rows) { el.style.height = Math.max(el.clientHeight, 120 + rows * 28) + "px"; }
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(option);
     charts.push(chart);
@@ -35,7 +39,7 @@
     draw("chart-tasks", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: legend,
-      grid: grid(),
+      grid: grid(d.series.length),
       xAxis: axes.xAxis,
       yAxis: axes.yAxis,
       series: d.series.map(function (s) {
@@ -50,7 +54,7 @@
     draw("chart-departments", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: legend,
-      grid: grid(),
+      grid: grid(d.series.length * 1.5),
       xAxis: axes.xAxis,
       yAxis: axes.yAxis,
       series: d.series.map(function (s) {
@@ -59,25 +63,23 @@
     }, axes.rows && axes.rows * d.series.length);
   }
 
+  // Rate and days have different units: one chart each, bars sideways so that the sources' names stay whole.
+  function bySource(id, d, values, name, colour, percent) {
+    var format = function (v) { return v === null || v === undefined ? "—" : v.toFixed(1) + (percent ? "%" : ""); };
+    draw(id, {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: format },
+      grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", min: 0, max: percent ? 100 : null, axisLabel: { formatter: percent ? "{value}%" : "{value}" } },
+      yAxis: { type: "category", data: d.sources, inverse: true,
+               axisLabel: { width: narrow.matches ? 96 : 150, overflow: "break", lineHeight: 14 } },
+      series: [{ name: name, type: "bar", data: values, itemStyle: { color: colour }, barMaxWidth: 22,
+                 label: { show: true, position: "right", formatter: function (p) { return format(p.value); } } }]
+    }, d.sources.length * 1.4);
+  }
+
   function rectification(d) {
-    var sideways = narrow.matches || d.sources.length > 5;
-    var category = { type: "category", data: d.sources, axisLabel: axisLabel, inverse: sideways };
-    var rate = { type: "value", name: d.rate_name, min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
-    var days = { type: "value", name: d.median_name, min: 0, splitLine: { show: false } };
-    draw("chart-rectification", {
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: legend,
-      grid: sideways ? grid(24) : { left: 8, right: 8, top: 64, bottom: 8, containLabel: true },
-      xAxis: sideways ? [rate, days] : category,
-      yAxis: sideways ? category : [rate, days],
-      series: [
-        { name: d.rate_name, type: "bar", data: d.rate, itemStyle: { color: "#198754" }, barMaxWidth: 28,
-          tooltip: { valueFormatter: function (v) { return v === null ? "—" : v.toFixed(1) + "%"; } } },
-        { name: d.median_name, type: "bar", data: d.median, itemStyle: { color: "#0d6efd" }, barMaxWidth: 28,
-          xAxisIndex: sideways ? 1 : undefined, yAxisIndex: sideways ? undefined : 1,
-          tooltip: { valueFormatter: function (v) { return v === null ? "—" : v.toFixed(1); } } }
-      ]
-    }, sideways ? d.sources.length * 2 : 0);
+    bySource("chart-rect-rate", d, d.rate, d.rate_name, "#198754", true);
+    bySource("chart-rect-days", d, d.median, d.median_name, "#0d6efd", false);
     var gauge = document.getElementById("chart-closure-gauge");
     if (gauge) {
       draw("chart-closure-gauge", {
@@ -99,7 +101,7 @@
     draw("chart-assessment", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: legend,
-      grid: grid(),
+      grid: grid(2),
       xAxis: axes.xAxis,
       yAxis: axes.yAxis,
       series: [
@@ -110,10 +112,10 @@
     if (d.grades.length) {
       draw("chart-grades", {
         tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-        legend: { bottom: 0, type: "scroll" },
+        legend: { bottom: 0, type: "plain" },
         color: ["#198754", "#0d6efd", "#fd7e14", "#b71c1c", "#6f42c1", "#adb5bd"],
         series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: d.grades,
-                   label: { formatter: "{b}\n{c}" } }]
+                   label: { position: "inside", formatter: "{c}", color: "#fff", fontWeight: 600 } }]
       });
     }
   }
