@@ -59,7 +59,7 @@ def _item_rows(items, today) -> Iterator[Item]:
 
 
 def _status_label(item: Item, today) -> str:
-    return _("Overdue") if item.is_overdue(today) else item.get_status_display()
+    return _("Overdue") if item.is_overdue(today) else str(item.get_status_display())
 
 
 def _status_zh(item: Item, today) -> str:
@@ -98,7 +98,7 @@ def ledger_sheets(table: LedgerTable, items, today) -> list[Sheet]:
         for item in _item_rows(items, today):
             yield [
                 item.organisation.name,
-                item.get_source_display(),
+                str(item.get_source_display()),
                 item.source_title,
                 item.problem,
                 item.member.name if item.member_id else _("The unit as a whole"),

@@ -157,7 +157,7 @@ def ledger_table(qs, *, today: date | None = None) -> LedgerTable:
     rows = ledger_rows(qs, today=today)
     orgs = Organisation.objects.in_bulk({row.organisation_id for row in rows})
     present = {row.source for row in rows}
-    sources = [(value, label) for value, label in Source.choices if value in present]
+    sources = [(value, str(label)) for value, label in Source.choices if value in present]
     cells: dict[int, dict[str, Stats]] = defaultdict(dict)
     for row in rows:
         cells[row.organisation_id][row.source] = row.stats

@@ -215,8 +215,14 @@ def _detail(request, item: Item, *, status: int = 200, **forms):
     may_verify = services.may_verify(user, item)
     version = {"version": item.version}
 
+    refused: list[str] = []
+
     def form(name, show, make):
         if not show:
+            # A form sent back whose card is no longer offered (someone acted first; not the user's to use):
+            # its refusal is shown above the page.
+            if name in forms:
+                refused.extend(e for errors in forms[name].errors.values() for e in errors)
             return None
         return forms.get(name) or make()
 
@@ -250,6 +256,7 @@ def _detail(request, item: Item, *, status: int = 200, **forms):
         ),
         "open_form": next(iter(forms), ""),
     }
+    context["refused"] = refused
     return render(request, "rectification/item_detail.html", context, status=status)
 
 
