@@ -135,8 +135,13 @@ def share_may_report(user, share: TaskShare) -> bool:
 
 
 def tasks_readable(user):
-    """Tasks the user may read: those of units where they hold duties.view, and those whose share they report."""
-    q = scope_q(user, "duties.view", model=Task)
+    """Tasks the user may read: those of units where they hold duties.view, and those whose share they report.
+
+    A draft (of a plan not yet published) is read only by the managers of the plan's unit: the units learn of
+    their tasks when they are assigned.
+    """
+    drafting = Plan.objects.filter(scope_q(user, "duties.manage", model=Plan)).values("pk")
+    q = scope_q(user, "duties.view", model=Task) & (~Q(status=TaskStatus.DRAFT) | Q(plan__in=drafting))
     if getattr(user, "is_authenticated", False):
         q |= Q(pk__in=TaskShare.objects.filter(contact=user).values("task_id"))
     return Task.objects.filter(q)

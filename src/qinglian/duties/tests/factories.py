@@ -103,6 +103,19 @@ def plan_published(org, *, tasks=("开展廉政教育",), units=(), all_below: b
     return plan, tops
 
 
+def unit_secretary(org, username: str):
+    """A login holding the branch secretary's role on `org` and its subtree (duties view, manage, report)."""
+    from django.contrib.auth import get_user_model
+
+    from qinglian.orgs.models import Role
+    from qinglian.orgs.services import role_assign
+
+    user = get_user_model().objects.create_user(username, f"{username}@example.cn", "pw", first_name=username.title())
+    role = Role.objects.get(code="branch_secretary")
+    role_assign(user=user, role=role, organisation=org, include_subtree=True, actor=None)
+    return user
+
+
 # --- duty lists
 
 
