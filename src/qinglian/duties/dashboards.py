@@ -154,17 +154,15 @@ def _in_subtree(scope: Organisation, prefix: str = "organisation__") -> Q:
     return Q(**{f"{prefix}path__gte": scope.path, f"{prefix}path__lt": scope.path + PATH_END})
 
 
-def _children(scope: Organisation) -> list[Organisation]:
-    return list(scope.children.order_by("path"))
+def _listed(children, by_branch, user, action: str) -> list[Organisation]:
+    """The children with something counted, and the active ones whose records the user may read with `action`
+    (a unit the user cannot read would only show zeros)."""
+    return [c for c in children if c.path in by_branch or (c.is_active and can_at(user, action, c.path))]
 
 
 def _unit_rows(scope, children, by_branch: dict[str, dict], zero: dict) -> list[UnitRow]:
-    """A row per child (active, or with something counted), the scope's own if counted, and the total."""
-    rows = [
-        UnitRow(child, by_branch.get(child.path, dict(zero)))
-        for child in children
-        if child.is_active or child.path in by_branch
-    ]
+    """A row per child given, the scope's own if it has anything counted, and the total."""
+    rows = [UnitRow(child, by_branch.get(child.path, dict(zero))) for child in children]
     if scope.path in by_branch:
         rows.insert(0, UnitRow(scope, by_branch[scope.path], is_self=True))
     total = {key: sum(counts.get(key, 0) for counts in by_branch.values()) for key in zero}
@@ -177,7 +175,7 @@ def year_tasks(*, user, scope: Organisation, year: int):
     return Task.objects.visible_to(user, VIEW).in_subtree(scope).filter(plan__year=year)
 
 
-def tasks_by_unit(*, tasks, scope: Organisation, children: list[Organisation], today: date) -> list[UnitRow]:
+def tasks_by_unit(*, user, tasks, scope: Organisation, children: list[Organisation], today: date) -> list[UnitRow]:
     """Tasks by status under each direct child unit (two queries: the counts, and the overdue)."""
     statuses = [value for value, _label in TaskStatus.choices]
     branch = _branch(scope)
@@ -191,7 +189,7 @@ def tasks_by_unit(*, tasks, scope: Organisation, children: list[Organisation], t
     for row in tasks.overdue(today).annotate(branch=branch).values("branch").annotate(n=Count("pk")).order_by():
         by_branch[row["branch"]][OVERDUE] = row["n"]
     zero = {key: 0 for key, _label in task_columns()}
-    return _unit_rows(scope, children, by_branch, zero)
+    return _unit_rows(scope, _listed(children, by_branch, user, VIEW), by_branch, zero)
 
 
 def overdue_shares(tasks, today: date):
@@ -235,7 +233,7 @@ def year_items(*, user, scope: Organisation, year: int):
     )
 
 
-def rectification_stats(*, items, scope, children, today: date, shown: bool) -> Rectification:
+def rectification_stats(*, user, items, scope, children, today: date, shown: bool) -> Rectification:
     """Closure per source, per unit and in all, from rectification's own ledger (three queries).
 
     The ledger counts each unit's own items; they are added up under the direct child of the scope whose
@@ -256,8 +254,7 @@ def rectification_stats(*, items, scope, children, today: date, shown: bool) -> 
     by_branch = stats_by(rows, lambda row: paths[row.organisation_id][:step])
     unit_rows = [
         ClosureRow(child.display_name, by_branch.get(child.path, Stats()), organisation=child)
-        for child in children
-        if child.is_active or child.path in by_branch
+        for child in _listed(children, by_branch, user, RECTIFICATION_VIEW)
     ]
     if scope.path in by_branch:
         unit_rows.insert(0, ClosureRow(scope.display_name, by_branch[scope.path], organisation=scope, is_self=True))
@@ -325,7 +322,7 @@ def assessment_results(*, user, scope: Organisation, year: int) -> Assessment:
 def dashboard_read(*, user, scope: Organisation, year: int, today: date | None = None) -> Dashboard:
     """The four tables of the scope and year, as the user may see them."""
     today = today or timezone.localdate()
-    children = _children(scope)
+    children = list(scope.children.order_by("path"))
     tasks = year_tasks(user=user, scope=scope, year=year)
     show_items = has_permission(user, RECTIFICATION_VIEW)
     items = year_items(user=user, scope=scope, year=year)
@@ -334,8 +331,10 @@ def dashboard_read(*, user, scope: Organisation, year: int, today: date | None =
         year=year,
         today=today,
         task_columns=task_columns(),
-        tasks=tasks_by_unit(tasks=tasks, scope=scope, children=children, today=today),
+        tasks=tasks_by_unit(user=user, tasks=tasks, scope=scope, children=children, today=today),
         departments=overdue_by_department(tasks=tasks, items=items, today=today, show_items=show_items),
-        rectification=rectification_stats(items=items, scope=scope, children=children, today=today, shown=show_items),
+        rectification=rectification_stats(
+            user=user, items=items, scope=scope, children=children, today=today, shown=show_items
+        ),
         assessment=assessment_results(user=user, scope=scope, year=year),
     )

@@ -85,6 +85,17 @@ def test_a_unit_opened_counts_inside_it(tasks, cast):
     assert rows["self"]["submitted"] == 1
 
 
+def test_units_a_user_cannot_read_are_not_listed(tasks, cast):
+    def units(user):
+        return [r.organisation.name if r.organisation else "total" for r in dashboard_read(
+            user=user, scope=tasks.branch_a, year=YEAR).tasks]  # fmt: skip
+
+    assert units(cast.secretary) == ["第一党支部", "第一党小组", "total"]  # the branch with its subtree
+    assert units(cast.member) == ["第一党支部", "total"]  # the branch alone: its group's tasks are not theirs
+    member_total = dashboard_read(user=cast.member, scope=tasks.branch_a, year=YEAR).task_total.counts[TOTAL]
+    assert member_total == Task.objects.filter(plan__year=YEAR, organisation=tasks.branch_a).count() == 2
+
+
 def test_overdue_by_department_counts_shares_and_items(tasks, cast):
     t = tasks
     audit = department_create(organisation=t.root, name="审计处", code="SJ", actor=None)
@@ -241,6 +252,7 @@ def test_a_member_sees_tasks_but_not_the_rectification_ledger(tasks, items, cast
     assert response.context["board"].scope == tasks.branch_a
     assert "Rectification figures are shown to those who may read the rectification ledger." in page
     assert response.context["charts"]["rectification"] is None
+    assert "duties_dashboard" in [entry["item"].key for entry in response.context["nav_items"]()]
 
 
 def test_a_user_is_refused_a_unit_outside_their_own(tasks, cast, login):
