@@ -21,6 +21,9 @@ class DutiesConfig(AppConfig):
         # --- duty lists
         nav("duties_mine", _("My duties"), "duties:my_duties", "person-check", None, 50)
         nav("duties_lists", _("Duty lists"), "duties:list_list", "list-check", "duties.view", 51)
+        from qinglian.duties import demo_lists
+
+        registry.add_demo(41, demo_lists.load)
         # --- plans and tasks
         from qinglian.duties import indicators_tasks, reminders_tasks
 
@@ -30,5 +33,14 @@ class DutiesConfig(AppConfig):
         registry.add_reminders(reminders_tasks.task_reminders)
         indicators_tasks.register()
         # --- assessment
+        from qinglian.duties.services.assessment import VIEW, assessment_score, assessment_todos
+
+        nav("duties_assessment", _("Responsibility assessment"), "duties:assessment_round_list", "award", VIEW, 57)
+        registry.add_indicator("duties.assessment_score", assessment_score)
+        registry.add_todos(assessment_todos)
         # --- dashboards
         nav("duties_dashboard", _("Responsibility dashboard"), "duties:dashboard", "bar-chart-line", "duties.view", 59)
+        # --- demo of plans, tasks and assessment (after the lists)
+        from qinglian.duties import demo
+
+        registry.add_demo(42, demo.load)
