@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from qinglian.duties.models import Round, Task, TaskShare, UnitAssessment
 from qinglian.duties.vocab import TASK_OPEN, TaskStatus, UnitStatus
 from qinglian.orgs.access import can_at, has_permission
-from qinglian.orgs.models import PATH_END, STEP, Organisation
-from qinglian.rectification.models import Item
+from qinglian.orgs.models import STEP, Organisation, subtree_q
+from qinglian.rectification.exports import ledger_items
 from qinglian.rectification.stats import Stats, ledger_rows, stats_by
 from qinglian.rectification.vocab import Source
 
@@ -141,17 +141,9 @@ def task_columns() -> list[tuple[str, object]]:
     return [*TaskStatus.choices, (TOTAL, _("All tasks")), (OVERDUE, _("Overdue"))]
 
 
-def _year_range(year: int) -> tuple[date, date]:
-    return date(year, 1, 1), date(year + 1, 1, 1)
-
-
 def _branch(scope: Organisation, field_path: str = "organisation__path") -> Substr:
     """The path of the direct child of `scope` a row's organisation lies under (or the scope's own path)."""
     return Substr(field_path, 1, len(scope.path) + STEP)
-
-
-def _in_subtree(scope: Organisation, prefix: str = "organisation__") -> Q:
-    return Q(**{f"{prefix}path__gte": scope.path, f"{prefix}path__lt": scope.path + PATH_END})
 
 
 def _listed(children, by_branch, user, action: str) -> list[Organisation]:
@@ -224,13 +216,8 @@ def overdue_by_department(*, tasks, items, today: date, show_items: bool) -> lis
 
 
 def year_items(*, user, scope: Organisation, year: int):
-    """The rectification items recorded in the year in the scope's subtree that the user may see."""
-    first, after = _year_range(year)
-    return (
-        Item.objects.visible_to(user, RECTIFICATION_VIEW)
-        .in_subtree(scope)
-        .filter(created_on__gte=first, created_on__lt=after)
-    )
+    """The rectification items recorded in the year in the scope's subtree that the user may see (as the ledger)."""
+    return ledger_items(user, scope, year)
 
 
 def rectification_stats(*, user, items, scope, children, today: date, shown: bool) -> Rectification:
@@ -249,7 +236,8 @@ def rectification_stats(*, user, items, scope, children, today: date, shown: boo
     labels = dict(Source.choices)
     order = [value for value, _label in Source.choices] + sorted(set(by_source) - set(labels))
     source_rows = [ClosureRow(labels.get(s, s), by_source[s], key=s) for s in order if s in by_source]
-    paths = dict(Organisation.objects.filter(pk__in={row.organisation_id for row in rows}).values_list("pk", "path"))
+    units = Organisation.objects.filter(pk__in=items.order_by().values("organisation_id"))  # a subquery, not ids
+    paths = dict(units.values_list("pk", "path"))
     step = len(scope.path) + STEP
     by_branch = stats_by(rows, lambda row: paths[row.organisation_id][:step])
     unit_rows = [
@@ -273,7 +261,9 @@ def latest_round(*, scope: Organisation, year: int) -> Round | None:
     own = rounds.filter(organisation=scope).first()
     if own is not None:
         return own
-    return rounds.filter(pk__in=UnitAssessment.objects.filter(_in_subtree(scope)).values("round_id")).first()
+    return rounds.filter(
+        pk__in=UnitAssessment.objects.filter(subtree_q(scope.path, "organisation__")).values("round_id")
+    ).first()
 
 
 def assessment_results(*, user, scope: Organisation, year: int) -> Assessment:
@@ -286,7 +276,7 @@ def assessment_results(*, user, scope: Organisation, year: int) -> Assessment:
     if the_round is None:
         return Assessment(None)
     assessor = can_at(user, ASSESS, the_round.organisation.path)
-    visible = UnitAssessment.objects.visible_to(user, VIEW).filter(_in_subtree(scope))
+    visible = UnitAssessment.objects.visible_to(user, VIEW).filter(subtree_q(scope.path, "organisation__"))
     this_year = visible.filter(round=the_round).select_related("organisation").order_by("organisation__path")
     last_year = {
         row["organisation_id"]: row
