@@ -137,10 +137,18 @@ class MyDutyOut(Schema):
     duty: DutyOut
 
 
-def _list(request, list_id: int, action: str = "duties.view") -> DutyList:
+def _list(request, list_id: int, action: str = "duties.manage") -> DutyList:
     return get_visible_or_404(
         DutyList.objects.select_related("organisation", "based_on__organisation"), request.user, action, pk=list_id
     )
+
+
+def _list_read(request, list_id: int) -> DutyList:
+    """A list the caller may read: their units' lists, and the published templates above them."""
+    duty_list = DutyList.objects.select_related("organisation", "based_on__organisation").filter(pk=list_id).first()
+    if duty_list is None or not services.may_read(request.user, duty_list):
+        raise Http404
+    return duty_list
 
 
 def _detail(duty_list: DutyList) -> DutyList:
@@ -210,7 +218,7 @@ def my_duties(request, year: int | None = None):
 def list_get(request, list_id: int):
     """Each duty with `mark` (added / changed against the list it was copied from, or null) and who holds it
     now; `differences.removed` are the duties of that list this one dropped."""
-    return _detail(_list(request, list_id))
+    return _detail(_list_read(request, list_id))
 
 
 @router.post("/lists", response={201: ListDetailOut}, summary="Make a unit's duty list for a year (draft)")
@@ -219,12 +227,12 @@ def list_create(request, payload: ListCreateIn):
     the nearest unit above); last_year (the unit's own list of the year before)."""
     org = get_visible_or_404(Organisation.objects, request.user, "duties.manage", pk=payload.organisation_id)
     duty_list = services.list_create(org=org, actor=request.user, **payload.dict(exclude={"organisation_id"}))
-    return Status(201, _detail(_list(request, duty_list.pk)))
+    return Status(201, _detail(_list_read(request, duty_list.pk)))
 
 
 @router.patch("/lists/{list_id}", response=ListDetailOut, summary="Change a list's title or template flag")
 def list_patch(request, list_id: int, payload: ListPatchIn):
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     services.list_update(
         duty_list=duty_list,
         version=payload.version,
@@ -232,38 +240,38 @@ def list_patch(request, list_id: int, payload: ListPatchIn):
         is_template=duty_list.is_template if payload.is_template is None else payload.is_template,
         actor=request.user,
     )
-    return _detail(_list(request, list_id))
+    return _detail(_list_read(request, list_id))
 
 
 @router.post("/lists/{list_id}/publish", response=ListDetailOut, summary="Publish a draft list")
 def list_publish(request, list_id: int, payload: VersionIn):
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     services.list_publish(duty_list=duty_list, version=payload.version, actor=request.user)
-    return _detail(_list(request, list_id))
+    return _detail(_list_read(request, list_id))
 
 
 @router.post("/lists/{list_id}/copy", response={201: ListDetailOut}, summary="Make next year's list from this one")
 def list_copy_year(request, list_id: int):
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     copy = services.list_copy_year(duty_list=duty_list, actor=request.user)
-    return Status(201, _detail(_list(request, copy.pk)))
+    return Status(201, _detail(_list_read(request, copy.pk)))
 
 
 @router.delete("/lists/{list_id}", response={204: None}, summary="Delete a draft list")
 def list_delete(request, list_id: int, version: int):
-    services.list_delete(duty_list=_list(request, list_id, "duties.manage"), version=version, actor=request.user)
+    services.list_delete(duty_list=_list(request, list_id), version=version, actor=request.user)
     return Status(204, None)
 
 
 @router.get("/lists/{list_id}/export", summary="The list as a Word document (.docx)")
 def list_export(request, list_id: int):
-    duty_list = _list(request, list_id)
+    duty_list = _list_read(request, list_id)
     return docx.docx_response(services.list_document(duty_list), services.list_filename(duty_list))
 
 
 @router.post("/lists/{list_id}/duties", response={201: DutyOut}, summary="Add a duty")
 def duty_create(request, list_id: int, payload: DutyIn):
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     data = payload.dict(exclude={"version", "person_id"})
     duty = services.duty_add(
         duty_list=duty_list,
@@ -278,7 +286,7 @@ def duty_create(request, list_id: int, payload: DutyIn):
 @router.patch("/lists/{list_id}/duties/{duty_id}", response=DutyOut, summary="Change a duty")
 def duty_patch(request, list_id: int, duty_id: int, payload: DutyPatchIn):
     """Fields left out keep their value; `person_id` null clears the person named."""
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     duty = _duty(duty_list, duty_id)
     data = payload.dict(exclude_unset=True, exclude={"version"})
     if "person_id" in data:
@@ -291,7 +299,7 @@ def duty_patch(request, list_id: int, duty_id: int, payload: DutyPatchIn):
 
 @router.delete("/lists/{list_id}/duties/{duty_id}", response={204: None}, summary="Remove a duty")
 def duty_delete(request, list_id: int, duty_id: int, version: int):
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     services.duty_remove(duty=_duty(duty_list, duty_id), version=version, actor=request.user)
     return Status(204, None)
 
@@ -299,6 +307,6 @@ def duty_delete(request, list_id: int, duty_id: int, version: int):
 @router.post("/lists/{list_id}/duties/{duty_id}/move", response=list[DutyOut], summary="Move a duty up or down")
 def duty_move(request, list_id: int, duty_id: int, payload: MoveIn):
     """Among the duties of the same holder; answers the list's duties in their new order."""
-    duty_list = _list(request, list_id, "duties.manage")
+    duty_list = _list(request, list_id)
     services.duty_move(duty=_duty(duty_list, duty_id), direction=payload.direction, actor=request.user)
     return list(duty_list.duties.order_by("order", "pk"))

@@ -31,7 +31,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.rules import rule_value
 from qinglian.duties.models import Duty, DutyList
 from qinglian.duties.vocab import Frequency, Holder, ListStatus
-from qinglian.orgs.access import can
+from qinglian.orgs.access import can, grants
 from qinglian.orgs.models import STEP, CommitteePost, Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER, PartyPost
@@ -483,6 +483,28 @@ def duty_move(*, duty: Duty, direction: str, actor) -> Duty:
 
 
 # -- reading a list ---------------------------------------------------------------------------------------
+
+
+def may_read(user, duty_list: DutyList) -> bool:
+    """Whether `user` may read the list: those who see duties at its unit; once it is published, also those
+    whose duties are on it (a seat on the unit's committee, or named), and, for a template, the people of the
+    units below it, who inherit it."""
+    if can(user, "duties.view", duty_list):
+        return True
+    if duty_list.status != ListStatus.PUBLISHED:
+        return False
+    path = duty_list.organisation.path
+    if duty_list.is_template and any("duties.view" in g.permissions and g.path.startswith(path) for g in grants(user)):
+        return True
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    if member is None:
+        return False
+    return (
+        duty_list.duties.filter(person=member).exists()
+        or CommitteePost.objects.holding()
+        .filter(member=member, term__organisation_id=duty_list.organisation_id, term__closed_on__isnull=True)
+        .exists()
+    )
 
 
 @dataclass

@@ -142,11 +142,15 @@ def test_other_units_lists_answer_404(cast, login):
     assert client.delete(f"{url}?version=1").status_code == 404
     payload = {"organisation_id": cast.tree.branch_b.pk, "year": YEAR + 1}
     assert post(client, f"{API}/lists", payload).status_code == 404
+    # The template above is read by the branches below, who inherit it, and changed only by its unit.
+    template = lists_list(cast.tree.root, status="published", is_template=True)
+    assert client.get(f"{API}/lists/{template.pk}").status_code == 200
+    assert patch(client, f"{API}/lists/{template.pk}", {"version": 1, "title": "改"}).status_code == 404
     # The auditor reads every list but changes none.
     auditor = login(cast.auditor)
     assert auditor.get(url).status_code == 200
     assert post(auditor, f"{url}/duties", {"version": 1, "holder": "committee", "content": "x"}).status_code == 404
-    assert Duty.objects.filter(duty_list=duty_list).count() == 1 and DutyList.objects.count() == 1
+    assert Duty.objects.filter(duty_list=duty_list).count() == 1 and DutyList.objects.count() == 2
 
 
 def test_copy_delete_export_and_mine(cast, login, template):

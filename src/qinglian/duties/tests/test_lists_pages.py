@@ -224,3 +224,21 @@ def test_my_duties_shows_the_members_duties_by_unit(cast, login, english):
     assert "发展党员工作" not in page and f"No published duty list of {YEAR - 1} gives you a duty." in page
     page = login(cast.office).get(reverse("duties:my_duties")).content.decode()
     assert "not linked to a member" in page
+
+
+def test_my_duties_reads_a_fixed_number_of_queries(cast, login):
+    a1 = cast.members["a1"]
+    lists_post(cast.tree.branch_a, a1, "书记")
+    client = login(cast.member)
+    url = reverse("duties:my_duties")
+    duty_list = lists_list(cast.tree.branch_a, status="published")
+    lists_duty(duty_list, holder="secretary")
+    client.get(url)
+    few = count_queries(lambda: client.get(url))
+    api_few = count_queries(lambda: client.get("/api/v1/duties/lists/mine"))
+    for n in range(6):
+        lists_duty(duty_list, holder=["committee", "secretary"][n % 2], content=f"职责{n}")
+    lists_duty(lists_list(cast.tree.gb, status="published"), holder="member", person=a1)
+    assert count_queries(lambda: client.get(url)) == few
+    assert count_queries(lambda: client.get("/api/v1/duties/lists/mine")) == api_few
+    assert len(client.get("/api/v1/duties/lists/mine").json()) == 8

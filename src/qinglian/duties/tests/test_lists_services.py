@@ -273,3 +273,18 @@ def test_a_member_finds_the_duties_of_their_posts_on_published_lists(cast):
     assert mine[0].post_label == "Propaganda commissioner"
     assert [row.duty.content for row in services.member_duties(b1, YEAR - 1)] == ["去年的"]
     assert services.member_duties(cast.members["a1"]) == []
+
+
+def test_who_reads_a_list(cast):
+    gb, a1 = cast.tree.gb, cast.members["a1"]
+    gb_list = lists_list(gb, status="published")
+    draft = lists_list(cast.tree.root, is_template=True)
+    template = lists_list(cast.tree.root, year=YEAR - 1, status="published", is_template=True)
+    assert services.may_read(cast.office, gb_list) and services.may_read(cast.auditor, draft)
+    assert not services.may_read(cast.member, gb_list) and not services.may_read(cast.secretary_b, gb_list)
+    # The people of the units below read a published template above them, not a draft one.
+    assert services.may_read(cast.member, template) and services.may_read(cast.secretary_b, template)
+    assert not services.may_read(cast.secretary_b, draft) and not services.may_read(cast.outsider, template)
+    # A member with a seat on the general branch's committee reads its published list.
+    lists_post(gb, a1, "宣传委员")
+    assert services.may_read(cast.member, gb_list)

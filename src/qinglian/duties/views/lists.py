@@ -100,20 +100,10 @@ def _list(request, pk: int, action: str = "duties.manage") -> DutyList:
 
 
 def _list_read(request, pk: int) -> DutyList:
-    """The list, for those who may read the unit's lists, or a published template above the scope for the
-    people of the units below it, who inherit it."""
+    """The list, for those who may read the unit's lists, or a published template above them for the people of
+    the units below it, who inherit it."""
     duty_list = DutyList.objects.select_related("organisation", "based_on__organisation").filter(pk=pk).first()
-    if duty_list is not None and can(request.user, "duties.view", duty_list):
-        return duty_list
-    root = request.scope
-    if (
-        duty_list is None
-        or root is None
-        or not duty_list.is_template
-        or duty_list.status != ListStatus.PUBLISHED
-        or not root.path.startswith(duty_list.organisation.path)
-        or not can(request.user, "duties.view", root)
-    ):
+    if duty_list is None or not services.may_read(request.user, duty_list):
         raise Http404(_("No such record, or it is not within your organisations."))
     return duty_list
 
