@@ -1,6 +1,6 @@
 """Duties' pages: each area's views module lists its own URL patterns."""
 
-from qinglian.duties.views import dashboards, lists, plans, tasks
+from qinglian.duties.views import assessment, dashboards, lists, plans, tasks
 
 app_name = "duties"
 
@@ -8,5 +8,6 @@ urlpatterns = [
     *lists.urls,
     *plans.urls,
     *tasks.urls,
+    *assessment.urls,
     *dashboards.urls,
 ]
