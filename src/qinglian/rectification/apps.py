@@ -19,7 +19,7 @@ class RectificationConfig(AppConfig):
 
         # Each area registers its menu entries, to-dos, reminders, indicators and demo in its own block.
         # --- items and ledger
-        from qinglian.rectification import indicators, reminders
+        from qinglian.rectification import demo, indicators, reminders
 
         nav("rectification_mine", _("My rectification"), "rectification:my_items", "wrench-adjustable", None, 64)
         view = "rectification.view"
@@ -29,3 +29,4 @@ class RectificationConfig(AppConfig):
         registry.add_todos(reminders.verifier_todos)
         registry.add_reminders(reminders.overdue_reminders)
         indicators.register()
+        registry.add_demo(35, demo.load)

@@ -12,6 +12,7 @@ from typing import IO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qinglian.core.audit import audit_record
 from qinglian.orgs.models import Organisation, subtree_q
@@ -75,8 +76,8 @@ def _verifier(item: Item) -> str:
 
 def ledger_sheets(table: LedgerTable, items, today) -> list[Sheet]:
     counts = [
-        _("Items"), _("Being rectified"), _("Overdue"), _("Awaiting verification"), _("Closed"), _("Closure rate"),
-        _("Median days to close"),
+        _("Items"), _("Being rectified"), _("Overdue"), _("Awaiting verification"), pgettext("rectification", "Closed"),
+        _("Closure rate"), _("Median days to close"),
     ]  # fmt: skip
 
     def figures(stats: Stats) -> list:
@@ -118,14 +119,14 @@ def ledger_sheets(table: LedgerTable, items, today) -> list[Sheet]:
     return [
         Sheet(
             title=_("Ledger"),
-            headers=[_("Unit"), _("Source"), *counts],
+            headers=[_("Unit"), pgettext("rectification", "Source"), *counts],
             rows=summary(),
             widths=[28, 26, 8, 10, 8, 12, 8, 10, 12],
         ),
         Sheet(
             title=_("Items"),
             headers=[
-                _("Unit"), _("Source"), _("Source document"), _("Problem"), _("Whose problem"),
+                _("Unit"), pgettext("rectification", "Source"), _("Source document"), _("Problem"), _("Whose problem"),
                 _("Rectification measures"), _("Person responsible"), _("Responsible department"), _("Deadline"),
                 _("Status"), _("Reported rectified on"), _("What was done"), _("Closed on"), _("Verified by"),
                 _("Times reopened"), _("Recorded on"),

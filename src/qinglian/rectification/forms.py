@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.core.links import record_check, record_kinds
@@ -33,7 +34,7 @@ class ItemFields(StyledForm):
     """What recording and changing an item share."""
 
     source = forms.ChoiceField(
-        label=_("Source"),
+        label=pgettext_lazy("rectification", "Source"),
         choices=[("", _("Where was the problem found?")), *Source.choices],
         error_messages={"required": _("Choose where the problem was found.")},
     )
