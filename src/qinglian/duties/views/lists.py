@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -25,7 +25,7 @@ from qinglian.duties.services.lists import Source
 from qinglian.duties.vocab import Holder, ListStatus
 from qinglian.orgs.access import can, get_visible_or_404, has_permission
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import Organisation
+from qinglian.orgs.models import CommitteePost, Organisation
 from qinglian.orgs.services import Conflict
 from qinglian.reports import docx
 
@@ -231,6 +231,17 @@ def list_export(request, pk: int):
 # -- duties -----------------------------------------------------------------------------------------------
 
 
+def _people(org: Organisation, duty: Duty | None):
+    """Whom the form offers to name: the unit's own members and its committee (not the whole subtree of a
+    large committee), and whoever the duty names already."""
+    seated = CommitteePost.objects.holding().filter(term__organisation=org, term__closed_on__isnull=True)
+    people = services.duty_people(org).filter(Q(organisation=org) | Q(pk__in=seated.values("member_id")))
+    ids = list(people.values_list("pk", flat=True)[:CHOICES])
+    if duty is not None and duty.person_id:
+        ids.append(duty.person_id)
+    return services.duty_people(org).filter(pk__in=ids)
+
+
 def _duty(duty_list: DutyList, duty_pk: int) -> Duty:
     duty = Duty.objects.select_related("person").filter(pk=duty_pk, duty_list=duty_list).first()
     if duty is None:
@@ -248,7 +259,7 @@ def duty_edit(request, pk: int, duty_pk: int | None = None):
         initial.update({name: getattr(duty, name) for name in services.DUTY_FIELDS})
     elif request.GET.get("holder") in Holder.values:
         initial["holder"] = request.GET["holder"]
-    form = DutyForm(request.POST or None, people=services.duty_people(duty_list.organisation), initial=initial)
+    form = DutyForm(request.POST or None, people=_people(duty_list.organisation, duty), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
