@@ -137,20 +137,24 @@ def _at(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10)))
 
 
-def _backdate(item: Item, created: date, submitted: date | None, closed: date | None) -> None:
-    """Put the item's dates where the story has them (the services record everything as of today)."""
-    fields = {"created_on": created, "created_at": _at(created)}
-    if item.submitted_on is not None and submitted is not None:
-        fields["submitted_on"] = submitted
-    if item.closed_on is not None and closed is not None:
-        fields["closed_on"] = closed
+def _backdate(item: Item, days: list[date]) -> None:
+    """Put the item's story on the days it happened (the services record everything as of today): `days` holds the
+    day of each of its events in order, the first the day it was recorded."""
+    item = Item.objects.get(pk=item.pk)
+    events = list(Event.objects.filter(item=item).order_by("pk"))
+    days = days + [days[-1]] * (len(events) - len(days))
+    for event, day in zip(events, days, strict=False):
+        Event.objects.filter(pk=event.pk).update(at=_at(day))
+    by_kind = {event.kind: day for event, day in zip(events, days, strict=False)}  # the last of each kind
+    fields = {"created_on": days[0], "created_at": _at(days[0])}
+    if item.submitted_on is not None:
+        fields["submitted_on"] = by_kind["submitted"]
+    if item.closed_on is not None:
+        fields["closed_on"] = by_kind["closed"]
     Item.objects.filter(pk=item.pk).update(**fields)
-    Evidence.objects.filter(item=item).update(added_at=_at(submitted or created))
-    moments = {"created": created, "evidence": submitted or created, "submitted": submitted, "closed": closed}
-    for event in Event.objects.filter(item=item):
-        day = moments.get(event.kind)
-        if day is not None:
-            Event.objects.filter(pk=event.pk).update(at=_at(day))
+    added = [day for event, day in zip(events, days, strict=False) if event.kind == "evidence"]
+    for evidence, day in zip(Evidence.objects.filter(item=item).order_by("pk"), added, strict=False):
+        Evidence.objects.filter(pk=evidence.pk).update(added_at=_at(day))
 
 
 def _owners(org: Organisation, avoid: set[int]) -> list[Member]:
@@ -159,32 +163,29 @@ def _owners(org: Organisation, avoid: set[int]) -> list[Member]:
     )
 
 
-def _play(item: Item, state: str, *, rng: random.Random, today: date, created: date, verifier, other) -> None:
-    """Take a recorded item to `state`, then date it as the story goes."""
+def _play(item: Item, state: str, *, rng: random.Random, today: date, days: list[date], verifier, other) -> None:
+    """Take a recorded item to `state` (its story so far on `days`), then date it as the story goes."""
     result = "已按整改措施逐项落实，相关制度已印发执行，经支部委员会检查验收。"
-    submitted = closed = None
     if state in ("closed", "submitted", "reopened", "reclosed"):
+        closed = min(days[0] + timedelta(days=rng.randrange(18, 75)), today - timedelta(days=12))
+        submitted = max(days[-1], closed - timedelta(days=rng.randrange(2, 8)))
         services.evidence_add(item=item, actor=None, file=_report(item, result), note="整改情况报告")
-        item.refresh_from_db()
         item = services.item_submit(item=item, version=None, result=result, actor=None)
-        took = rng.randrange(18, 75)
-        closed = min(created + timedelta(days=took), today - timedelta(days=1))
-        submitted = max(created, closed - timedelta(days=rng.randrange(2, 8)))
+        days += [submitted, submitted]
         if state != "submitted":
             item = services.item_verify(item=item, version=None, actor=verifier, comment="经核查，整改到位，同意销号。")
-        else:
-            closed = None
+            days.append(closed)
     if state in ("reopened", "reclosed"):
         item = services.item_reopen(
             item=item, version=None, reason="回头看发现问题反弹，需继续整改。", actor=other,
             due_on=today + timedelta(days=rng.randrange(15, 45)),
         )  # fmt: skip
+        days.append(min(days[-1] + timedelta(days=20), today - timedelta(days=8)))
         if state == "reclosed":
             item = services.item_submit(item=item, version=None, result=result + "（回头看后再次整改）", actor=None)
             item = services.item_verify(item=item, version=None, actor=verifier, comment="再次核查，整改到位。")
-            closed = today - timedelta(days=rng.randrange(1, 5))
-            submitted = closed - timedelta(days=1)
-    _backdate(item, created, submitted, closed)
+            days += [today - timedelta(days=4), today - timedelta(days=2)]
+    _backdate(item, days)
 
 
 def load(*, members: int = 300) -> dict:
@@ -231,15 +232,12 @@ def _load(root: Organisation) -> int:
                 org=org, source=source, source_title=title, problem=problem, measures=measures,
                 owner=owners[k % len(owners)], due_on=due, found_on=created, actor=None,
             )  # fmt: skip
+            days = [created]
             if meeting is not None and k == 0:
-                services.evidence_add(
-                    item=item,
-                    actor=None,
-                    record_kind="orglife.meeting",
-                    record_id=meeting.id,
-                    note="支委会研究整改方案",
-                )
-            _play(item, state, rng=rng, today=today, created=created, verifier=verifier, other=office)
+                note = "支委会研究整改方案"
+                services.evidence_add(item=item, actor=None, record_kind=MEETING, record_id=meeting.id, note=note)
+                days.append(created + timedelta(days=3))
+            _play(item, state, rng=rng, today=today, days=days, verifier=verifier, other=office)
             count += 1
     count += _members_own(member_user, verifier, office, today, rng)
     return count
@@ -257,18 +255,18 @@ def _members_own(user, verifier, office, today: date, rng: random.Random) -> int
         problem="理论学习笔记不全，学习强国积分偏低", measures="每周至少记两篇学习笔记",
         due_on=today + timedelta(days=6), found_on=today - timedelta(days=30), **common,
     )  # fmt: skip
-    _backdate(soon, today - timedelta(days=30), None, None)
+    _backdate(soon, [today - timedelta(days=30)])
     waiting = services.item_create(
         source=Source.SUPERVISION, source_title="驻局纪检监察组监督检查通报",
         problem="办公用房超标未及时调整", measures="按标准调整办公用房",
         due_on=today + timedelta(days=20), found_on=today - timedelta(days=45), **common,
     )  # fmt: skip
     people = {"rng": rng, "today": today, "verifier": verifier, "other": office}
-    _play(waiting, "submitted", created=today - timedelta(days=45), **people)
+    _play(waiting, "submitted", days=[today - timedelta(days=45)], **people)
     done = services.item_create(
         source=Source.AUDIT, source_title="局内部审计处2025年度专项审计报告",
         problem="差旅费报销单据不全", measures="补齐报销单据，学习差旅费管理办法",
         due_on=today - timedelta(days=30), found_on=today - timedelta(days=90), **common,
     )  # fmt: skip
-    _play(done, "closed", created=today - timedelta(days=90), **people)
+    _play(done, "closed", days=[today - timedelta(days=90)], **people)
     return 3

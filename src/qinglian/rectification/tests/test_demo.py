@@ -31,6 +31,9 @@ def test_the_demo_has_items_in_every_state_and_the_ledgers_figures(loaded):
     }  # fmt: skip
     for item in Item.objects.filter(status="closed"):
         assert item.created_on <= item.submitted_on <= item.closed_on and item.closed_by != item.owner.user
+    for item in Item.objects.filter(reopened__gt=0):
+        moments = list(item.events.order_by("pk").values_list("at", flat=True))
+        assert moments == sorted(moments), "the story is told in the order it happened"
     # The figures the ledger and the dashboards show.
     stats = closure_stats(Item.objects.all())
     closed = list(Item.objects.filter(status="closed"))
