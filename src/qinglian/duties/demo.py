@@ -101,7 +101,7 @@ def _evidence_file(title: str, text: str) -> dict:
 
 
 def _meeting_link(user, org: Organisation) -> list[dict]:
-    """A link to one of the unit's held meetings, when the user may see one: evidence without a copy."""
+    """A link to one of the unit's held meetings, when the one reporting may see one: evidence without a copy."""
     if user is None:
         return []
     for ref in record_search(user, "orglife.meeting", org.name, 5):
@@ -117,7 +117,7 @@ def _carry_out(ctx: Context, task: Task, *, start: date, end: date, fate: str, a
         task = task_services.task_report(
             task=task, actor=actor, version=task.version, progress=50, today=middle,
             text=f"{task.organisation.display_name}已制定工作方案，正在推进。",
-            evidence=_meeting_link(ctx.office, task.organisation),
+            evidence=_meeting_link(actor, task.organisation),
         ).task  # fmt: skip
         _dated(task, middle)
     if fate in ("submitted", "accepted", "returned", "resubmitted"):
@@ -169,7 +169,7 @@ TASKS = [
     (
         "开展年度述责述廉，报送班子成员履行“一岗双责”情况",
         "各总支组织所属支部书记述责述廉，汇总班子成员履行“一岗双责”情况，年底前报局机关党委。",
-        330,
+        295,
         "general",
     ),
     (
@@ -183,14 +183,14 @@ TASKS = [
 
 def _plan(ctx: Context) -> int:
     year, today = ctx.today.year, ctx.today
-    start = max(date(year, 2, 20), today - timedelta(days=280))
+    start = max(date(year, 1, 5), today - timedelta(days=280))
     plan = plan_services.plan_create(
         org=ctx.root, year=year, actor=ctx.office, title=f"{year}年局机关党风廉政建设工作计划",
         summary="坚持全面从严治党，压紧压实主体责任和监督责任，推动党风廉政建设各项任务落到每个支部、每个处室。",
     )  # fmt: skip
     created = []
     for title, description, days, reach in TASKS:
-        due = start + timedelta(days=days)
+        due = min(start + timedelta(days=days), date(year, 12, 20))
         task = task_services.task_create(
             plan=plan, title=title, description=description, due_on=due, actor=ctx.office, today=start
         )
@@ -243,6 +243,8 @@ def _child_life(ctx: Context, child: Task, n: int, k: int, *, start: date, due: 
     else:
         fate = ("progress", "submitted", "accepted", "progress", "returned")[(n + k) % 5]
         end = min(today - timedelta(days=1), start + (due - start) * 2 / 3)
+    if end <= start + timedelta(days=4):  # early in January: the tasks have only just been assigned
+        return
     _carry_out(ctx, child, start=start + timedelta(days=3), end=end, fate=fate, actor=actor)
     if fate == "overdue":
         child.refresh_from_db()
