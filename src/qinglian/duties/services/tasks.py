@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from qinglian.core.audit import audit_record
-from qinglian.core.links import evidence_values
+from qinglian.core.links import evidence_values, record_kind
 from qinglian.core.notify import notification_send
 from qinglian.core.rules import RuleMissing, rule_value
 from qinglian.core.uploads import stored_name
@@ -272,18 +272,19 @@ def evidence_check(user, items: Iterable[dict]) -> list[tuple[dict, object]]:
     """Check every piece of evidence before anything is saved: (field values, file or None) for each.
 
     Each item takes the keyword arguments of `core.links.evidence_values`: a file, or a record kind and id, and
-    a note.
+    a note. The system (user None: demo data, imports) sees no record, so its links are checked for their kind
+    only.
     """
     checked = []
     for item in items:
-        file = item.get("file")
-        values = evidence_values(
-            user,
-            file=file,
-            record_kind=item.get("record_kind") or "",
-            record_id=item.get("record_id"),
-            note=item.get("note") or "",
-        )
+        file, kind, ref_id = item.get("file"), item.get("record_kind") or "", item.get("record_id")
+        note = item.get("note") or ""
+        if user is None and file is None and kind and ref_id:
+            record_kind(kind)
+            values = {"note": note.strip()[:300], "name": "", "size": 0, "content_type": "", "record_kind": kind,
+                      "record_id": int(ref_id)}  # fmt: skip
+        else:
+            values = evidence_values(user, file=file, record_kind=kind, record_id=ref_id, note=note)
         checked.append((values, file))
     return checked
 

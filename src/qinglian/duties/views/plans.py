@@ -208,7 +208,8 @@ def task_form_choices(org: Organisation, *, year: int, cascade: bool) -> dict:
     departments = Department.objects.filter(organisation__path__in=ancestor_paths(org.path), is_active=True).order_by(
         "order", "name"
     )
-    contact_ids = holders(org, action="duties.report").values_list("pk", flat=True)[:CHOICES]
+    # A department's contact is anyone whose role covers the unit: the share is theirs to report on.
+    contact_ids = holders(org).values_list("pk", flat=True)[:CHOICES]
     contacts = get_user_model().objects.filter(pk__in=list(contact_ids)).order_by("first_name", "username")
     choices = {"people": people, "duties": duties, "departments": list(departments[:CHOICES]), "contacts": contacts}
     if cascade:
