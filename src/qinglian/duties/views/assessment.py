@@ -123,7 +123,13 @@ def _unit_counts(round_ids) -> dict[int, Counter]:
 
 
 def _assessing_units(user, root: Organisation):
-    return Organisation.objects.visible_to(user, ASSESS).active().subtree(root).order_by("path")
+    units = Organisation.objects.visible_to(user, ASSESS).active().subtree(root)
+    return units.exclude(kind=Organisation.Kind.GROUP).order_by("path")
+
+
+def _capped(queryset):
+    """The first CHOICES rows of `queryset`, as a queryset a form field can still filter."""
+    return queryset.filter(pk__in=list(queryset.values_list("pk", flat=True)[:CHOICES]))
 
 
 @permission_required(VIEW)
@@ -195,7 +201,7 @@ def round_create(request):
         "table": tables.first(),
         "units": [u.pk for u in units.filter(kind__in=[Organisation.Kind.BRANCH, Organisation.Kind.GENERAL_BRANCH])],
     }
-    form = RoundForm(request.POST or None, tables=tables[:CHOICES], units=units[:CHOICES], initial=initial)
+    form = RoundForm(request.POST or None, tables=_capped(tables), units=_capped(units), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -235,7 +241,7 @@ def round_edit(request, pk: int):
         "assess_due": round.assess_due,
         "version": round.version,
     }
-    form = RoundForm(request.POST or None, tables=None, units=units[:CHOICES], initial=initial, editing=True)
+    form = RoundForm(request.POST or None, tables=None, units=_capped(units), initial=initial, editing=True)
     if round.status != R.DRAFT:
         form.fields["units"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -779,7 +785,7 @@ def table_create(request):
     initial = {"organisation": units.first(), "year": year, "title": _("Responsibility assessment table {year}").format(
         year=year
     ), "start": "default"}  # fmt: skip
-    form = TableCreateForm(request.POST or None, units=units[:CHOICES], tables=tables[:CHOICES], initial=initial)
+    form = TableCreateForm(request.POST or None, units=_capped(units), tables=_capped(tables), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
