@@ -210,3 +210,134 @@ def test_a_committee_task_passed_down_submitted_returned_resubmitted_and_accepte
     assert [action for action, _who, kind, pk in duties if kind == task_type and pk == str(task_b.pk)] == [
         "duties.task_assign"
     ]
+
+
+# --- responsibility assessment -----------------------------------------------------------------------------------
+
+
+def _score_table(org):
+    """A 100-point table: 1.1 a duty done or not (40), 1.2 five points off for each lapse (60)."""
+    from qinglian.duties.services import assessment as services
+
+    year = timezone.localdate().year
+    table = services.table_create(org=org, year=year, title="责任制考核简表", start="blank", actor=None)
+
+    def add(code, title, **fields):
+        table.refresh_from_db()
+        return services.item_save(table=table, code=code, title=title, version=table.version, actor=None, **fields)
+
+    section = add("一", "落实主体责任")
+    add("1.1", "签订党风廉政建设责任书", section=section, points=40, rule="presence")
+    add("1.2", "按期报送工作落实情况", section=section, points=60, rule="deduction", params={"per": 5})
+    table.refresh_from_db()
+    return table
+
+
+def test_an_assessment_round_self_scored_by_a_branch_and_scored_by_the_committee(open_page, cast):
+    from qinglian.core.models import AuditEvent
+    from qinglian.duties.models import Round, UnitAssessment
+
+    tree = cast.tree
+    table = _score_table(tree.root)
+    start = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    # The committee office draws up the year's round on the table and opens self-scoring.
+    office = _as(open_page, "office")
+    page = office.page
+    page.goto(office.url("/duties/assessment/"))
+    page.get_by_role("link", name="New round").click()
+    page.select_option("#id_table", str(table.pk))
+    expect(page.get_by_label(tree.branch_a.name, exact=True)).to_be_checked()  # branches are chosen to begin with
+    page.get_by_role("button", name="Save").click()
+    expect(_message(page)).to_contain_text("The round is drawn up")
+    round = Round.objects.get(table=table)
+    page.locator("#open-button").click()
+    expect(_message(page)).to_contain_text("Self-scoring is open")
+    unit = UnitAssessment.objects.get(round=round, organisation=tree.branch_a)
+    scores = {s.item.code: s for s in unit.scores.select_related("item")}
+    unit_url = f"/duties/assessment/units/{unit.pk}/"
+    office.assert_clean()
+
+    # The first branch's secretary scores the branch from the to-do list.
+    secretary = _as(open_page, "secretary")
+    page = secretary.page
+    page.get_by_role("link", name=f"Self-score {tree.branch_a.name}: {round.title}").click()
+    expect(page).to_have_url(secretary.url(unit_url))
+    done = page.locator(f"#item-{scores['1.1'].item_id}")
+    done.locator("input[name$=self_score]").fill("40")
+    done.locator("textarea[name$=self_note]").fill("3月与各党小组签订责任书。")
+    done.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#item-{scores['1.1'].item_id}").get_by_role("status")).to_contain_text("Saved")
+    # A score above the item's points is refused beside it, and what was typed stays.
+    lapses = page.locator(f"#item-{scores['1.2'].item_id}")
+    lapses.locator("input[name$=self_score]").fill("65")
+    lapses.locator("textarea[name$=self_note]").fill("按季度报送，无迟报。")
+    lapses.get_by_role("button", name="Save").click()
+    expect(lapses).to_contain_text("65 is above the item's 60 points.")
+    expect(lapses.locator("input[name$=self_score]")).to_have_value("65")
+    expect(lapses.locator("textarea[name$=self_note]")).to_have_value("按季度报送，无迟报。")
+    scores["1.2"].refresh_from_db()
+    assert scores["1.2"].self_score is None
+    lapses.locator("input[name$=self_score]").fill("60")
+    lapses.get_by_role("button", name="Save").click()
+    expect(lapses.get_by_role("status")).to_contain_text("Saved")
+    expect(page.locator("#self-sum")).to_have_text("100")
+    page.locator("#submit-button").click()
+    expect(_message(page)).to_contain_text("The self-scoring is submitted to the assessor.")
+    secretary.assert_clean()
+
+    # The committee office scores it: one lapse found, five points off; and gives the result with feedback.
+    page = office.page
+    page.goto(office.url("/"))
+    page.get_by_role("link", name=f"Assess {tree.branch_a.name}: {round.title}").click()
+    expect(page).to_have_url(office.url(unit_url))
+    done = page.locator(f"#item-{scores['1.1'].item_id}")
+    done.locator("input[name$=value]").fill("40")
+    done.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#item-{scores['1.1'].item_id}").get_by_role("status")).to_contain_text("Saved")
+    lapses = page.locator(f"#item-{scores['1.2'].item_id}")
+    lapses.locator("input[name$=count]").fill("1")
+    lapses.locator("textarea[name$=comment]").fill("第三季度情况迟报一次。")
+    lapses.get_by_role("button", name="Save").click()
+    expect(lapses.get_by_role("status")).to_contain_text("Saved")
+    expect(page.locator("#score-sum")).to_have_text("95")
+    feedback = "责任落实总体到位，报送时效有待加强。"
+    page.locator("#finish-form textarea[name=feedback]").fill(feedback)
+    page.locator("#finish-form").get_by_role("button", name="Give the result").click()
+    expect(_message(page)).to_contain_text("The result is given and the unit has been told.")
+    unit.refresh_from_db()
+    assert (unit.status, unit.total, unit.grade) == ("assessed", 95, "优秀")
+    office.assert_clean()
+
+    # The branch reads its result and feedback on a phone.
+    phone = _as(open_page, "secretary", phone=True)
+    page = phone.page
+    page.goto(phone.url(unit_url))
+    page.get_by_role("link", name="Result and feedback").click()
+    expect(page.locator("#total")).to_have_text("95")
+    expect(page.locator("#grade")).to_have_text("优秀")
+    expect(page.get_by_text(feedback)).to_be_visible()
+    lost = page.locator("section", has_text="Where points were lost").locator("tbody tr")
+    expect(lost).to_have_count(1)
+    expect(lost).to_contain_text("按期报送工作落实情况")
+    expect(lost).to_contain_text("−5")
+    expect(lost).to_contain_text("第三季度情况迟报一次。")
+    assert _fits_the_phone(page)
+    phone.assert_clean()
+
+    # All in the audit trail, in order; the refused score left nothing.
+    trail = [
+        (e.action, e.actor_label)
+        for e in AuditEvent.objects.filter(seq__gt=start).in_order()
+        if e.action.startswith("duties.")
+    ]
+    assert trail == [
+        ("duties.round_create", "office"),
+        ("duties.round_open", "office"),
+        ("duties.score_self", "secretary"),
+        ("duties.score_self", "secretary"),
+        ("duties.unit_submit", "secretary"),
+        ("duties.score_assess", "office"),
+        ("duties.score_assess", "office"),
+        ("duties.unit_finish", "office"),
+    ]
