@@ -129,6 +129,12 @@ class EvidenceForm(StyledForm):
         return data
 
     @property
+    def extra_fields(self) -> list:
+        """The visible fields a subclass adds, which the evidence form template shows after the note."""
+        own = {"file", "record_kind", "record_id", "record_q", "note"}
+        return [field for field in self.visible_fields() if field.name not in own]
+
+    @property
     def picked(self) -> list:
         """The chosen record, to show it chosen again when the form comes back with an error elsewhere."""
         return [self.record] if self.record else []

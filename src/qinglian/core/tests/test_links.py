@@ -317,3 +317,19 @@ def test_the_evidence_form_renders_the_picker_and_keeps_the_chosen_record(cast, 
 def test_a_long_note_is_refused_beside_the_note(cast, db):
     form = _form(cast.secretary, {"note": "长" * 301}, _png())
     assert not form.is_valid() and list(form.errors) == ["note"]
+
+
+def test_a_modules_own_fields_come_along_in_the_evidence_form(cast, db):
+    from django import forms
+
+    class ScoreEvidenceForm(EvidenceForm):
+        version = forms.IntegerField(widget=forms.HiddenInput)
+        counts = forms.BooleanField(label="计入得分", required=False)
+
+    form = ScoreEvidenceForm(initial={"version": 3}, user=cast.secretary)
+    assert [field.name for field in form.extra_fields] == ["counts"]
+    request = RequestFactory().get("/")
+    request.user = cast.secretary
+    html = render_to_string("core/partials/evidence_form.html", {"form": form, "box": "score"}, request)
+    assert 'name="version" value="3"' in html and "计入得分" in html
+    assert 'id="score-kind"' in html and 'hx-include="#score-kind, #score-q"' in html
