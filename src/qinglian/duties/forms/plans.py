@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.core.links import record_check, record_kinds
@@ -104,7 +105,7 @@ class TaskForm(StyledForm, CascadeFields):
     description = forms.CharField(
         label=_("What is to be done"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    due_on = forms.DateField(label=_("Deadline"), required=False, widget=date_input())
+    due_on = forms.DateField(label=pgettext_lazy("task", "Deadline"), required=False, widget=date_input())
     workdays = forms.IntegerField(
         label=_("or working days"),
         required=False,
@@ -211,7 +212,10 @@ class ReportForm(StyledForm):
     """A progress report (or the submission) with at most one file and one record already in the system."""
 
     text = forms.CharField(
-        label=_("What was done"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("task", "What was done"),
+        required=False,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     progress = forms.IntegerField(label=_("Progress (%)"), required=False, min_value=0, max_value=100)
     file = forms.FileField(
