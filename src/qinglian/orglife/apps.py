@@ -11,7 +11,6 @@ class OrglifeConfig(AppConfig):
         from qinglian.core.registry import NavItem, registry
         from qinglian.orglife import demo, indicators, permissions, reminders_compliance, reminders_meetings
         from qinglian.orglife.appraisal_reads import appraisal_todos
-        from qinglian.orglife.services.life import problem_reminders, problem_todos
         from qinglian.orglife.services.minutes import minutes_todos
         from qinglian.orglife.views.appraisal import appraisal_member_section
 
@@ -25,7 +24,6 @@ class OrglifeConfig(AppConfig):
             ("orglife_compliance", _("Compliance"), "orglife:compliance", "stoplights", "orglife.view", 23),
             ("orglife_appraisal", _("Democratic appraisal"), "orglife:appraisal_list", "award", "orglife.view", 24),
             ("orglife_talks", _("Talks"), "orglife:talk_list", "chat-heart", "orglife.view", 25),
-            ("orglife_problems", _("Rectification list"), "orglife:problem_list", "list-check", "orglife.view", 26),
         ]:
             registry.add_nav(NavItem(key, label, url_name, icon, permission, order=order, section=section))
         for todos in (
@@ -34,13 +32,11 @@ class OrglifeConfig(AppConfig):
             minutes_todos,
             reminders_compliance.compliance_todos,
             appraisal_todos,
-            problem_todos,
         ):
             registry.add_todos(todos)
         for reminders in (
             reminders_meetings.meeting_reminders,
             reminders_compliance.compliance_reminders,
-            problem_reminders,
         ):
             registry.add_reminders(reminders)
         registry.add_member_section(50, appraisal_member_section)

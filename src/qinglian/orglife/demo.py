@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery
 from django.utils import timezone, translation
@@ -36,7 +37,7 @@ from qinglian.orglife.services.appraisal import (
 )
 from qinglian.orglife.services.attendance import attendee_rsvp, leave_request
 from qinglian.orglife.services.frequency import frequency_tighten
-from qinglian.orglife.services.life import critique_add, problem_add, problem_done
+from qinglian.orglife.services.life import critique_add, life_problem_add
 from qinglian.orglife.services.meetings import attendance_record, meeting_notify, meeting_schedule
 from qinglian.orglife.services.minutes import minutes_approve, minutes_save, minutes_submit
 from qinglian.orglife.services.talks import talk_record
@@ -53,6 +54,8 @@ from qinglian.orgs.demo import ROOT_CODE
 from qinglian.orgs.models import CommitteePost, Member, Organisation, Role, RoleAssignment
 from qinglian.orgs.services import role_assign
 from qinglian.orgs.vocab import ON_REGISTER, PartyPost
+from qinglian.rectification.services.items import evidence_add, item_submit, item_verify
+from qinglian.reports import docx
 
 K = MeetingKind
 
@@ -325,11 +328,10 @@ def _life_record(unit: Unit, meeting, attendees, presences, rng: random.Random) 
         )
     owners = unit.committee or unit.members
     for n, (problem, measure) in enumerate(rng.sample(PROBLEMS, 2)):
-        item = problem_add(
-            org=unit.org,
+        item = life_problem_add(
             meeting=meeting,
-            description=problem,
-            measure=measure,
+            problem=problem,
+            measures=measure,
             owner=owners[n % len(owners)],
             due_on=max(meeting.starts_on + timedelta(days=90), timezone.localdate() + timedelta(days=1))
             if n
@@ -337,13 +339,21 @@ def _life_record(unit: Unit, meeting, attendees, presences, rng: random.Random) 
             actor=unit.actor,
         )
         if n == 0 and item.due_on < timezone.localdate():
-            problem_done(
-                problem=item,
-                version=item.version,
-                done_on=item.due_on - timedelta(days=5),
-                done_note="已按措施完成整改，经支委会检查验收。",
-                actor=unit.actor,
-            )
+            _rectified(item, "已按措施完成整改，经支委会检查验收。")
+
+
+def _rectified(item, result: str) -> None:
+    """A problem rectified before its deadline: the report as evidence, reported and verified by the committee
+    office (never by the person responsible), on the days it happened."""
+    doc = docx.document_new()
+    docx.add_title(doc, "整改情况报告", size=18)
+    docx.add_fields(doc, [("问题", item.problem), ("整改措施", item.measures), ("整改情况", result)])
+    report = SimpleUploadedFile("整改情况报告.docx", docx.document_bytes(doc))
+    evidence_add(item=item, actor=None, file=report, note="整改情况报告")
+    item = item_submit(item=item, version=None, result=result, actor=None, on=item.due_on - timedelta(days=5))
+    verifier = get_user_model().objects.filter(username="office").first()
+    if verifier is not None and verifier.pk != item.owner.user_id:
+        item_verify(item=item, version=None, actor=verifier, on=item.due_on - timedelta(days=3))
 
 
 def _talks(unit: Unit, year: int, until: date, rng: random.Random, *, skip: int) -> None:

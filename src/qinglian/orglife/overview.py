@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from qinglian.orglife.models import AppraisalEntry, AppraisalVoter, Attendee, Problem, Talk
+from qinglian.orglife.models import AppraisalEntry, AppraisalVoter, Attendee, Talk
 from qinglian.orglife.vocab import ATTENDING, AppraisalStatus, MeetingStatus, Presence
+from qinglian.rectification.models import Item
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Overview:
     appraisals: list = field(default_factory=list)  # AppraisalEntry rows, newest round first
     voted_rounds: set = field(default_factory=set)
     talks: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # rectification items the member owns, not yet closed
 
     @property
     def attendance_rate(self) -> float | None:
@@ -59,5 +60,6 @@ def member_overview(member, *, year: int | None = None) -> Overview:
     out.talks = list(
         Talk.objects.involving(member).in_year(year).select_related("initiator", "counterpart").order_by("-talked_on")
     )
-    out.problems = list(Problem.objects.filter(owner=member).open().select_related("organisation").order_by("due_on"))
+    # Being rectified ("open") before awaiting verification ("submitted"), soonest deadline first.
+    out.problems = list(Item.objects.filter(owner=member).open().order_by("status", "due_on", "pk")[:20])
     return out

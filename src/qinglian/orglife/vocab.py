@@ -77,11 +77,6 @@ class CritiqueKind(models.TextChoices):
     OPINION = "opinion", _("Opinion collected before the meeting")
 
 
-class ProblemStatus(models.TextChoices):
-    OPEN = "open", _("Being rectified")
-    DONE = "done", _("Rectified")
-
-
 class AppraisalStatus(models.TextChoices):
     SELF = "self", _("Self-assessment")
     PEER = "peer", _("Peer and masses evaluation")

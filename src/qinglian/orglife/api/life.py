@@ -1,4 +1,5 @@
-"""Life meetings over the API: criticism per meeting (filtered per viewer) and the rectification list."""
+"""Life meetings over the API: criticism per meeting (filtered per viewer), and the problems found put on the
+unit's rectification list (read and moved on under /api/v1/rectification/)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,13 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import paginate
 
-from qinglian.core.paging import IdPageNumberPagination
-from qinglian.orglife.models import Critique, Meeting, Problem
-from qinglian.orglife.people import meeting_people, member_of, unit_people
+from qinglian.orglife.models import Critique, Meeting
+from qinglian.orglife.people import meeting_people, member_of
 from qinglian.orglife.services import life as services
-from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind, ProblemStatus
+from qinglian.orglife.vocab import LIFE_KINDS, CritiqueKind
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.models import Member, Organisation
 
@@ -62,71 +60,20 @@ class CritiqueIn(Schema):
     critic_id: int | None = None
 
 
-class ProblemOut(Schema):
-    id: int
-    organisation_id: int
-    organisation_name: str
-    meeting_id: int | None
-    member_id: int | None
-    member_name: str
-    description: str
-    measure: str
-    owner_id: int
-    owner_name: str
-    due_on: date
-    status: str
-    overdue: bool
-    done_on: date | None
-    done_note: str
-    version: int
-
-    @staticmethod
-    def resolve_organisation_name(obj) -> str:
-        return obj.organisation.name
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:
-        return obj.member.name if obj.member_id else ""
-
-    @staticmethod
-    def resolve_owner_name(obj) -> str:
-        return obj.owner.name
-
-    @staticmethod
-    def resolve_overdue(obj) -> bool:
-        return obj.status == ProblemStatus.OPEN and obj.due_on < timezone.localdate()
-
-
 class ProblemIn(Schema):
-    description: str
+    problem: str
     owner_id: int | None = None
     due_on: date | None = None
-    organisation_id: int | None = None
-    meeting_id: int | None = None
+    measures: str = ""
     member_id: int | None = None
-    measure: str = ""
 
 
-class ProblemUpdateIn(Schema):
-    version: int
-    description: str | None = None
-    measure: str | None = None
-    owner_id: int | None = None
-    due_on: date | None = None
-    member_id: int | None = None
-    clear_member: bool = False
+class ProblemAddedOut(Schema):
+    """The rectification item made of the problem: read and move it under /api/v1/rectification/items/{id}."""
 
-
-class ProblemDoneIn(Schema):
-    version: int
-    done_on: date | None = None
-    done_note: str = ""
-
-
-class ProblemReopenIn(Schema):
-    version: int
-    reason: str = ""
-    due_on: date | None = None
+    id: int
+    status: str
+    due_on: date
 
 
 def _meeting(request, meeting_id: int, action: str = "orglife.view") -> Meeting:
@@ -201,98 +148,23 @@ def critique_delete(request, critique_id: int):
     return Status(204, None)
 
 
-def _problems(request):
-    return services.problems_visible(request.user).select_related("organisation", "owner", "member")
-
-
-def _problem(request, problem_id: int) -> Problem:
-    problem = _problems(request).filter(pk=problem_id).first()
-    if problem is None:
+@router.post(
+    "/meetings/{meeting_id}/problems",
+    response={201: ProblemAddedOut},
+    summary="Put a problem found at a held life meeting on the unit's rectification list",
+)
+def problem_add(request, meeting_id: int, payload: ProblemIn):
+    meeting = _meeting(request, meeting_id)
+    if not services.problem_may_add(request.user, meeting):
         raise Http404
-    return problem
-
-
-@router.get("/problems", response=list[ProblemOut], summary="The rectification list")
-@paginate(IdPageNumberPagination)
-def problem_list(
-    request, status: str = "", org_id: int | None = None, owner_id: int | None = None, meeting_id: int | None = None
-):
-    """Problems the caller may see; status is open, overdue or done; org_id narrows to a unit's subtree."""
-    org = None
-    if org_id is not None:
-        org = get_visible_or_404(Organisation.objects, request.user, "orglife.view", pk=org_id)
-    qs = services.problem_filter(_problems(request), status=status, owner_id=owner_id, org=org)
-    if meeting_id is not None:
-        qs = qs.filter(meeting_id=meeting_id)
-    return qs.order_by("status", "due_on", "pk")
-
-
-@router.post("/problems", response={201: ProblemOut}, summary="Add a problem to a unit's rectification list")
-def problem_create(request, payload: ProblemIn):
-    """From a life meeting (meeting_id) or directly for a unit (organisation_id); owner and deadline required."""
-    meeting = _meeting(request, payload.meeting_id, "orglife.manage") if payload.meeting_id is not None else None
-    if meeting is not None:
-        org = meeting.organisation
-    elif payload.organisation_id is not None:
-        org = get_visible_or_404(Organisation.objects, request.user, "orglife.manage", pk=payload.organisation_id)
-    else:
-        raise ValidationError({"organisation_id": _("Give the meeting or the unit the problem belongs to.")})
-    people = meeting_people(meeting) if meeting else unit_people(org)
-    problem = services.problem_add(
-        org=org,
+    people = meeting_people(meeting)
+    item = services.life_problem_add(
         meeting=meeting,
-        description=payload.description,
-        measure=payload.measure,
-        owner=_person(people, payload.owner_id, "owner_id", org),
-        member=_person(people, payload.member_id, "member_id", org),
+        actor=request.user,
+        problem=payload.problem,
+        owner=_person(people, payload.owner_id, "owner_id", meeting.organisation),
         due_on=payload.due_on,
-        actor=request.user,
+        measures=payload.measures,
+        member=_person(people, payload.member_id, "member_id", meeting.organisation),
     )
-    return Status(201, _problem(request, problem.pk))
-
-
-@router.get("/problems/{problem_id}", response=ProblemOut, summary="One problem")
-def problem_get(request, problem_id: int):
-    return _problem(request, problem_id)
-
-
-@router.patch("/problems/{problem_id}", response=ProblemOut, summary="Change an open problem (with its version)")
-def problem_patch(request, problem_id: int, payload: ProblemUpdateIn):
-    problem = _problem(request, problem_id)
-    if not services.problem_may_manage(request.user, problem):
-        raise Http404
-    people = unit_people(problem.organisation)
-    org = problem.organisation
-    owner = _person(people, payload.owner_id, "owner_id", org) if payload.owner_id is not None else problem.owner
-    member = None if payload.clear_member else problem.member
-    if payload.member_id is not None:
-        member = _person(people, payload.member_id, "member_id", org)
-    services.problem_update(
-        problem=problem,
-        version=payload.version,
-        actor=request.user,
-        description=problem.description if payload.description is None else payload.description,
-        measure=problem.measure if payload.measure is None else payload.measure,
-        owner=owner,
-        member=member,
-        due_on=payload.due_on or problem.due_on,
-    )
-    return _problem(request, problem_id)
-
-
-@router.post("/problems/{problem_id}/done", response=ProblemOut, summary="Report a problem rectified")
-def problem_done(request, problem_id: int, payload: ProblemDoneIn):
-    problem = _problem(request, problem_id)
-    if not services.problem_may_close(request.user, problem):
-        raise Http404
-    services.problem_done(problem=problem, actor=request.user, **payload.dict())
-    return _problem(request, problem_id)
-
-
-@router.post("/problems/{problem_id}/reopen", response=ProblemOut, summary="Reopen a rectified problem")
-def problem_reopen(request, problem_id: int, payload: ProblemReopenIn):
-    problem = _problem(request, problem_id)
-    if not services.problem_may_manage(request.user, problem):
-        raise Http404
-    services.problem_reopen(problem=problem, actor=request.user, **payload.dict())
-    return _problem(request, problem_id)
+    return Status(201, item)

@@ -1,4 +1,4 @@
-"""Forms of the life-meeting record: criticism, and problems on the rectification list."""
+"""Forms of the life-meeting record: criticism, and the problems found for the rectification list."""
 
 from __future__ import annotations
 
@@ -43,9 +43,16 @@ class CritiqueForm(StyledForm):
 
 
 class ProblemForm(StyledForm):
-    description = forms.CharField(label=_("Problem"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-    measure = forms.CharField(
-        label=_("Rectification measure"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    """A problem found at a life meeting, for the unit's rectification list (rectification.item_create)."""
+
+    problem = forms.CharField(
+        label=_("Problem"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Describe the problem.")},
+    )
+    measures = forms.CharField(
+        label=_("Rectification measures"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     member = MemberChoice(
         label=_("Whose problem"),
@@ -54,7 +61,7 @@ class ProblemForm(StyledForm):
         empty_label=_("The unit or its committee as a whole"),
     )
     owner = MemberChoice(
-        label=_("Owner"),
+        label=_("Person responsible"),
         queryset=Member.objects.none(),
         empty_label=_("Choose a member"),
         error_messages={"required": _("Name the member responsible for the rectification.")},
@@ -70,33 +77,3 @@ class ProblemForm(StyledForm):
         people = people if people is not None else Member.objects.none()
         self.fields["member"].queryset = people
         self.fields["owner"].queryset = people
-
-
-class ProblemEditForm(ProblemForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class ProblemDoneForm(StyledForm):
-    done_on = forms.DateField(
-        label=_("Rectified on"),
-        widget=date_input(),
-        error_messages={"required": _("Give the day the rectification was completed.")},
-    )
-    done_note = forms.CharField(
-        label=_("What was done"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Say what was done to rectify it.")},
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class ProblemReopenForm(StyledForm):
-    reason = forms.CharField(
-        label=_("Why it is reopened"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Say why the problem is reopened.")},
-    )
-    due_on = forms.DateField(label=_("New deadline (optional)"), required=False, widget=date_input())
-    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,5 +1,5 @@
 from qinglian.orglife.models.appraisal import AppraisalEntry, AppraisalRound, AppraisalTally, AppraisalVoter
-from qinglian.orglife.models.life import Critique, Problem
+from qinglian.orglife.models.life import Critique
 from qinglian.orglife.models.meetings import Attachment, Attendee, Meeting, Minutes
 from qinglian.orglife.models.talks import Talk
 
@@ -13,6 +13,5 @@ __all__ = [
     "Critique",
     "Meeting",
     "Minutes",
-    "Problem",
     "Talk",
 ]

@@ -1,4 +1,7 @@
-"""The record of organisational-life and democratic-life meetings: criticism and the problems found."""
+"""The record of organisational-life and democratic-life meetings: criticism and self-criticism.
+
+The problems found there are rectification items (rectification.Item), which refer back to the meeting.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qinglian.orglife.models.meetings import Meeting, _scope
-from qinglian.orglife.vocab import CritiqueKind, ProblemStatus
-from qinglian.orgs.models import Member, Organisation
+from qinglian.orglife.models.meetings import Meeting
+from qinglian.orglife.vocab import CritiqueKind
+from qinglian.orgs.models import Member
 
 
 class Critique(models.Model):
@@ -60,75 +63,5 @@ class Critique(models.Model):
     @property
     def access_path(self) -> str:
         return self.meeting.organisation.path
-
-    audit_path = access_path
-
-
-class ProblemQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = "orglife.view"):
-        return _scope(self, user, action)
-
-    def open(self):
-        return self.filter(status=ProblemStatus.OPEN)
-
-    def overdue(self, today=None):
-        return self.open().filter(due_on__lt=today or timezone.localdate())
-
-
-class Problem(models.Model):
-    """A problem found at a life meeting, turned into a rectification item with an owner and a deadline.
-
-    A plain list until the rectification module takes these over (it keeps a reference to the source).
-    """
-
-    organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="life_problems"
-    )
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), null=True, blank=True, on_delete=models.PROTECT, related_name="problems"
-    )
-    member = models.ForeignKey(
-        Member,
-        verbose_name=_("whose problem"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="life_problems",
-        help_text=_("Empty for a problem of the unit or its committee as a whole."),
-    )
-    description = models.TextField(_("problem"))
-    measure = models.TextField(_("rectification measure"), blank=True)
-    owner = models.ForeignKey(
-        Member, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="rectification_owned"
-    )
-    due_on = models.DateField(_("deadline"))
-    status = models.CharField(_("status"), max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
-    done_on = models.DateField(_("rectified on"), null=True, blank=True)
-    done_note = models.TextField(_("what was done"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    version = models.PositiveIntegerField(default=1, editable=False)
-
-    objects = ProblemQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("problem and rectification")
-        verbose_name_plural = _("problems and rectification")
-        ordering = ["status", "due_on", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status="open", done_on__isnull=True) | Q(status="done", done_on__isnull=False),
-                name="orglife_problem_done_has_date",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.description[:60]
-
-    @property
-    def access_path(self) -> str:
-        return self.organisation.path
 
     audit_path = access_path

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qinglian.core.tests.web import count_queries
-from qinglian.orglife.models import AppraisalEntry, AppraisalRound, Problem
+from qinglian.orglife.models import AppraisalEntry, AppraisalRound
 from qinglian.orglife.tests.factories import attend_all, meeting_make, talk_make
+from qinglian.rectification.services.items import item_create
 
 
 def _setup(cast):
@@ -69,14 +70,16 @@ def test_the_page_costs_the_same_with_more_meetings(cast, login):
 def test_on_a_phone_the_steps_to_take_come_before_the_years_meetings(cast, login):
     """The page is one column on a phone, in the order of the markup: what asks for action first."""
     _setup(cast)
-    problem = Problem.objects.create(
-        organisation=cast.tree.branch_a,
-        description="学习记录不全",
+    problem = item_create(
+        org=cast.tree.branch_a,
+        source="life_meeting",
+        problem="学习记录不全",
         owner=cast.members["a1"],
         due_on=timezone.localdate() + timedelta(days=10),
+        actor=None,
     )
     page = login(cast.member).get(reverse("orglife:me")).content.decode()
     coming, ballot, past = (page.index(s) for s in ("下周的支部党员大会", 'id="appraisal-head"', "上月的支部党员大会"))
     assert coming < ballot < past
     assert reverse("orglife:calendar_mine") in page
-    assert reverse("orglife:problem_detail", args=[problem.pk]) in page  # the owner opens their own problem
+    assert reverse("rectification:item_detail", args=[problem.pk]) in page  # the owner opens their own item

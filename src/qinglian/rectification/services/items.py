@@ -16,7 +16,7 @@ roles.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -150,9 +150,10 @@ def _lock(item: Item, version: int | None) -> Item:
     return fresh
 
 
-def _event(item: Item, kind: str, actor, comment: str = "") -> Event:
+def _event(item: Item, kind: str, actor, comment: str = "", on: date | None = None) -> Event:
+    at = timezone.make_aware(datetime.combine(on, time(12))) if on is not None else timezone.now()
     return Event.objects.create(
-        item=item, kind=kind, comment=comment, actor=actor if getattr(actor, "is_authenticated", False) else None
+        item=item, kind=kind, comment=comment, actor=actor if getattr(actor, "is_authenticated", False) else None, at=at
     )
 
 
@@ -432,19 +433,26 @@ def item_transition(
     comment: str = "",
     due_on: date | None = None,
     expect: str | None = None,
+    on: date | None = None,
 ) -> Item:
     """Move an item along TRANSITIONS: report it rectified (open → submitted, with `result`), verify and close it
     (submitted → closed), send it back (submitted → open, with `comment` as the reason) or reopen it
     (closed → open, with the reason and perhaps a new deadline `due_on`).
 
     Checks the move (and, with `expect`, the status it starts from: both moves back to open end alike), who
-    makes it and the row's version; writes an Event and an audit event.
+    makes it and the row's version; writes an Event and an audit event. `on` is the day of the move when it is
+    entered after the fact (imports, the demo): not after today, not before the item's previous step.
     """
     item = _lock(item, version)
     if to not in TRANSITIONS.get(item.status, set()) or (expect is not None and item.status != expect):
         _refuse_move(item, to, expect)
     verb = VERBS[(item.status, to)]
     today = timezone.localdate()
+    if on is not None:
+        before = {"submit": item.created_on, "verify": item.submitted_on, "return": item.submitted_on}.get(verb)
+        if on > today or (before is not None and on < before) or (verb == "reopen" and on < item.closed_on):
+            raise ValidationError(_("The day of this step must lie between the item's previous step and today."))
+    day = on or today
     comment = (comment or "").strip()
     changes: dict = {"status": [item.status, to]}
     if verb == "submit":
@@ -453,7 +461,7 @@ def item_transition(
         result = _text(result, "result", _("Say what was done to rectify the problem."))
         if not item.evidence.exists():
             raise ValidationError(_("Add at least one piece of evidence before reporting the item rectified."))
-        item.submitted_on, item.result = today, result
+        item.submitted_on, item.result = day, result
         comment, changes["result"] = result, result
     elif verb == "verify":
         if actor is None:
@@ -466,7 +474,7 @@ def item_transition(
             raise PermissionDenied(_("Only those who verify rectification at this unit may close the item."))
         if not item.evidence.exists():
             raise ValidationError(_("This item has no evidence of its rectification: it cannot be closed."))
-        item.closed_on, item.closed_by = today, actor
+        item.closed_on, item.closed_by = day, actor
     elif verb == "return":
         if actor is not None:
             if is_owner(actor, item):
@@ -489,24 +497,27 @@ def item_transition(
     item.status = to
     item.version += 1
     item.save()
-    _event(item, EVENTS[verb], actor, comment)
+    _event(item, EVENTS[verb], actor, comment, on)
+    if on is not None:
+        changes["on"] = on
     audit_record(actor=actor, action=f"rectification.item_{verb}", obj=item, changes=changes, reason=comment)
     _notify(item, verb, actor, comment)
     return item
 
 
-def item_submit(*, item: Item, version: int | None, result: str, actor) -> Item:
+def item_submit(*, item: Item, version: int | None, result: str, actor, on: date | None = None) -> Item:
     """Report an item rectified: what was done, with at least one piece of evidence (owner or managers)."""
     return item_transition(
-        item=item, to=ItemStatus.SUBMITTED, version=version, actor=actor, result=result, expect=ItemStatus.OPEN
+        item=item, to=ItemStatus.SUBMITTED, version=version, actor=actor, result=result, expect=ItemStatus.OPEN, on=on
     )
 
 
-def item_verify(*, item: Item, version: int | None, actor, comment: str = "") -> Item:
+def item_verify(*, item: Item, version: int | None, actor, comment: str = "", on: date | None = None) -> Item:
     """Verify the rectification and close the item (销号): someone with rectification.verify, not the owner."""
     return item_transition(
-        item=item, to=ItemStatus.CLOSED, version=version, actor=actor, comment=comment, expect=ItemStatus.SUBMITTED
-    )
+        item=item, to=ItemStatus.CLOSED, version=version, actor=actor, comment=comment, expect=ItemStatus.SUBMITTED,
+        on=on,
+    )  # fmt: skip
 
 
 def item_return(*, item: Item, version: int | None, reason: str, actor, due_on: date | None = None) -> Item:

@@ -338,3 +338,16 @@ def test_filters(cast):
     assert ids(owner_id=cast.members["a2"].pk) == {closed.pk}
     assert ids(year=day(0).year - 1) == (set() if late.created_on.year == day(0).year else {late.pk})
     assert ItemStatus.OPEN == "open"
+
+
+def test_a_step_entered_after_the_fact_keeps_its_day(cast):
+    item = item_make(cast, days=5, found_on=day(-30))
+    services.evidence_add(item=item, actor=None, file=png())
+    with pytest.raises(ValidationError, match="between the item's previous step and today"):
+        services.item_submit(item=item, version=None, result="已整改", actor=None, on=day(-31))
+    item = services.item_submit(item=item, version=None, result="已整改", actor=None, on=day(-10))
+    with pytest.raises(ValidationError, match="between the item's previous step and today"):
+        services.item_verify(item=item, version=None, actor=cast.discipline, on=day(1))
+    item = services.item_verify(item=item, version=None, actor=cast.discipline, on=day(-8))
+    assert (item.submitted_on, item.closed_on, item.days_to_close) == (day(-10), day(-8), 22)
+    assert [e.at.date() for e in item.events.order_by("pk")][-2:] == [day(-10), day(-8)]
