@@ -351,3 +351,34 @@ def test_a_step_entered_after_the_fact_keeps_its_day(cast):
     item = services.item_verify(item=item, version=None, actor=cast.discipline, on=day(-8))
     assert (item.submitted_on, item.closed_on, item.days_to_close) == (day(-10), day(-8), 22)
     assert [e.at.date() for e in item.events.order_by("pk")][-2:] == [day(-10), day(-8)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_verifiers_in_two_connections_one_wins(cast):
+    """On PostgreSQL the row lock makes the second verifier wait for the first, then see its version change."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time; the stale-version test covers it")
+    item = item_submitted(cast)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def verify(user):
+        try:
+            barrier.wait()
+            services.item_verify(item=item, version=item.version, actor=user)
+            outcomes.append("closed")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=verify, args=(user,)) for user in (cast.discipline, cast.office)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["closed", "conflict"]
+    assert Item.objects.get().events.filter(kind="closed").count() == 1
