@@ -915,7 +915,7 @@ def supervision_escalate(*, supervision: Supervision, today: date) -> Supervisio
     Nothing happens when the supervision is closed, the task has been submitted or accepted meanwhile, or the
     supervising unit is at the top of the tree. Returns the new supervision.
     """
-    old = Supervision.objects.select_for_update().select_related("level__parent").get(pk=supervision.pk)
+    old = Supervision.objects.select_for_update(of=("self",)).select_related("level__parent").get(pk=supervision.pk)
     task = lock(old.task, None)
     if old.closed_at is not None or task.status not in REPORTABLE:
         return None
