@@ -151,6 +151,8 @@ def _detail(request, task: Task, *, status: int = 200, **bound):
         "today": today,
         "overdue": task.is_overdue(today),
         "assigner": services.assigner_of(task),
+        "parent_readable": task.parent_id is not None
+        and services.tasks_readable(user).filter(pk=task.parent_id).exists(),
         "children": children,
         "accepted": sum(1 for child in children if child.status == TaskStatus.ACCEPTED),
         "share_forms": share_forms,
@@ -371,7 +373,9 @@ def task_cascade(request, pk: int):
             messages.success(request, _("The task was passed down to {n} units.").format(n=len(children)))
             return redirect("duties:task_detail", pk=task.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "duties/task_cascade.html", {"form": form, "task": task, "units": units}, status=status)
+    late = task.status != TaskStatus.DRAFT and task.due_on < timezone.localdate()
+    context = {"form": form, "task": task, "units": units, "late": late}
+    return render(request, "duties/task_cascade.html", context, status=status)
 
 
 @login_required
