@@ -38,7 +38,8 @@ def _counts(orgs: list[Organisation], year: int, on: date) -> dict[str, dict[str
         within |= Q(organisation__path__gte=top.path, organisation__path__lt=top.path + PATH_END)
     accepted = Q(status=TaskStatus.ACCEPTED)
     rows = (
-        Task.objects.filter(within, due_on__year=year)
+        Task.objects.carried_out()
+        .filter(within, due_on__year=year)
         .exclude(status=TaskStatus.DRAFT)
         .values(path=F("organisation__path"))
         .annotate(

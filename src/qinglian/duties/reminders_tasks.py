@@ -61,7 +61,8 @@ def deadline_reminders(today: date) -> int:
     ahead = int(default["before_workdays"]) * CALENDAR_SPAN + 14
     behind = max([int(n) for n in default["after_workdays"]] or [0]) * CALENDAR_SPAN + 14
     tasks = (
-        Task.objects.filter(status__in=REPORTABLE)
+        Task.objects.carried_out()
+        .filter(status__in=REPORTABLE)
         .filter(due_on__gte=today - timedelta(days=behind), due_on__lte=today + timedelta(days=ahead))
         .select_related("organisation")
         .order_by("due_on", "pk")
@@ -132,7 +133,8 @@ def task_todos(user) -> list[TodoItem]:
     items: list[TodoItem] = []
     if has_permission(user, "duties.report"):
         rows = (
-            Task.objects.filter(nearest_q(user, "duties.report", model=Task), status__in=REPORTABLE)
+            Task.objects.carried_out()
+            .filter(nearest_q(user, "duties.report", model=Task), status__in=REPORTABLE)
             .select_related("organisation")
             .order_by("due_on", "pk")[:TODO_LIMIT]
         )

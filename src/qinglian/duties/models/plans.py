@@ -52,9 +52,20 @@ class TaskQuerySet(ScopedQuerySet):
         return self.filter(status__in=TASK_OPEN)
 
     def overdue(self, today=None):
-        """Assigned and not yet accepted after the deadline (a submitted task waits on its assigner)."""
+        """Assigned and not yet accepted after the deadline (a submitted task waits on its assigner).
+
+        A plan unit's own copy of a task it passed down is followed through its units' tasks, not on its own.
+        """
         today = today or timezone.localdate()
-        return self.filter(status__in=TASK_OPEN, due_on__lt=today).exclude(status=TaskStatus.SUBMITTED)
+        return (
+            self.filter(status__in=TASK_OPEN, due_on__lt=today)
+            .exclude(status=TaskStatus.SUBMITTED)
+            .exclude(parent__isnull=True, passed_down=True)
+        )
+
+    def carried_out(self):
+        """The tasks someone carries out and reports on: all but a plan unit's own copy of a task passed down."""
+        return self.exclude(parent__isnull=True, passed_down=True)
 
 
 class Task(OrgOwned):
@@ -101,6 +112,7 @@ class Task(OrgOwned):
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     supervised = models.BooleanField(_("under supervision (督办)"), default=False)
+    passed_down = models.BooleanField(_("passed down"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -125,8 +137,15 @@ class Task(OrgOwned):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_followed_through_units(self) -> bool:
+        """The plan unit's own copy of a task it passed down: its units' tasks carry it out."""
+        return self.parent_id is None and self.passed_down
+
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
+        if self.is_followed_through_units:
+            return False
         return self.status in TASK_OPEN and self.status != TaskStatus.SUBMITTED and self.due_on < today
 
 

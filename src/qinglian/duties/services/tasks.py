@@ -614,7 +614,8 @@ def task_cascade(
         ]
     )
     task.version += 1
-    task.save(update_fields=["version"])
+    task.passed_down = True
+    task.save(update_fields=["version", "passed_down"])
     audit_record(
         actor=actor,
         action="duties.task_cascade",
