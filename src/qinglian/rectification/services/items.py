@@ -235,6 +235,7 @@ def item_create(
             "due_on": due_on,
         },
     )
+    _notify(item, "create", actor, "")
     return item
 
 
@@ -537,7 +538,8 @@ def item_reopen(*, item: Item, version: int | None, reason: str, actor, due_on: 
 
 
 def _notify(item: Item, verb: str, actor, comment: str) -> None:
-    """Tell the verifiers an item awaits them, and the owner what became of their report."""
+    """Tell the owner they are responsible for a new item, the verifiers an item awaits them, and the owner what
+    became of their report."""
     url = reverse("rectification:item_detail", args=[item.pk])
     owner_user = item.owner.user
     actor_pk = getattr(actor, "pk", None)
@@ -551,16 +553,18 @@ def _notify(item: Item, verb: str, actor, comment: str) -> None:
     # Notifications are stored as written: write them in the site's language.
     with override(settings.LANGUAGE_CODE):
         title = {
+            "create": _("You are responsible for rectifying: {problem}"),
             "submit": _("Rectification to verify: {problem}"),
             "verify": _("Rectification verified and closed: {problem}"),
             "return": _("Rectification sent back: {problem}"),
             "reopen": _("Rectification reopened: {problem}"),
         }[verb].format(problem=item.problem[:60])
-        body = (
-            comment
-            if verb != "submit"
-            else _("{org}: {owner} reports it rectified.").format(org=item.organisation.name, owner=item.owner.name)
-        )
+        if verb == "submit":
+            body = _("{org}: {owner} reports it rectified.").format(org=item.organisation.name, owner=item.owner.name)
+        elif verb == "create":
+            body = _("{org}: to be rectified by {day}.").format(org=item.organisation.name, day=item.due_on.isoformat())
+        else:
+            body = comment
     notification_send(users=users, title=title, body=body, url=url, kind=f"rectification.item_{verb}")
 
 

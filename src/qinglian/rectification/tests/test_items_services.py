@@ -45,6 +45,9 @@ def test_an_item_is_recorded_with_its_event_and_audit(cast):
     assert item.created_on == day(0) and item.created_by == cast.secretary
     assert list(item.events.values_list("kind", flat=True)) == [EventKind.CREATED]
     assert AuditEvent.objects.filter(action="rectification.item_create", object_id=str(item.pk)).exists()
+    # The owner (张伟, the member login) hears at once that they are responsible, with the deadline.
+    (note,) = Notification.objects.filter(user=cast.member, kind="rectification.item_create")
+    assert item.problem[:20] in note.title and day(30).isoformat() in note.body
 
 
 @pytest.mark.parametrize(
