@@ -63,15 +63,27 @@ def _self(unit: UnitAssessment, rng, *, submit: bool, share: float = 1.0) -> Uni
     return unit
 
 
-def _assess_row(row: ItemScore, rng, actor, veto: bool) -> None:
+def _assess_row(row: ItemScore, rng, actor, *, veto: bool, model: bool) -> None:
+    """Score one item: a unit held up as a model loses nothing by hand and earns a bonus; `veto` strikes the
+    mildest veto item (the one whose ceiling is highest)."""
     item, params = row.item, row.item.params or {}
     given: dict = {"comment": ""}
     if item.rule == RuleKind.VETO:
         given["count"] = 1 if veto else 0
         if veto:
-            given["comment"] = "该支部年内发生一起造成不良影响的问题，按规定本年度考核等次不高于合格。"
+            given["comment"] = "年内发生一起造成不良影响的问题，按规定本年度考核等次不高于{grade}。".format(
+                grade=params.get("grade", "")
+            )
     elif item.indicator and row.score is not None:
         return  # scored from the records
+    elif model and item.rule == RuleKind.BONUS:
+        given["count"] = 2
+    elif model and item.rule == RuleKind.TIER:
+        given["tier"] = "A"
+    elif model and item.rule in (RuleKind.DEDUCTION, RuleKind.DISCRETIONARY):
+        given["count"] = 0
+    elif model:
+        given["value"] = item.points
     elif item.rule == RuleKind.DEDUCTION:
         n = rng.choice([0, 0, 0, 1, 1, 2])
         given.update(count=n, comment=rng.choice(COMMENTS[item.rule]).format(n=n) if n else "")
@@ -95,12 +107,20 @@ def _assess_row(row: ItemScore, rng, actor, veto: bool) -> None:
     services.score_assess(score=row, version=row.version, actor=actor, **given)
 
 
-def _assess(unit: UnitAssessment, rng, actor, *, veto: bool = False, finish: bool = True) -> UnitAssessment:
-    for row in unit.scores.select_related("item").order_by("item__order"):
-        _assess_row(row, rng, actor, veto)
+def _assess(
+    unit: UnitAssessment, rng, actor, *, veto: bool = False, model: bool = False, finish: bool = True
+) -> UnitAssessment:
+    rows = list(unit.scores.select_related("item").order_by("item__order"))
+    grades = [g["grade"] for g in unit.round.table.grades]
+    vetoes = [r for r in rows if r.item.rule == RuleKind.VETO]
+    mildest = min(vetoes, key=lambda r: grades.index(r.item.params.get("grade")) if r.item.params.get("grade") in
+                  grades else len(grades), default=None)  # fmt: skip
+    for row in rows:
+        _assess_row(row, rng, actor, veto=veto and row is mildest, model=model)
     unit.refresh_from_db()
     if not finish:
         return unit
+    unit = UnitAssessment.objects.select_related("organisation", "round", "round__table").get(pk=unit.pk)
     tally = services.unit_tally(unit)
     lost = [r.item.code for r in services.unit_lost(unit) if r.item.rule != RuleKind.VETO]
     if lost:
@@ -109,7 +129,7 @@ def _assess(unit: UnitAssessment, rng, actor, *, veto: bool = False, finish: boo
     else:
         feedback = "各项工作扎实有效，台账规范完整，请继续保持。"
     if tally.vetoed:
-        feedback = "触发一票否决项，本年度考核等次不高于合格。" + feedback
+        feedback = f"触发一票否决项，本年度考核等次为{tally.grade}。" + feedback
     return services.unit_finish(assessment=unit, feedback=feedback, version=unit.version, actor=actor)
 
 
@@ -142,7 +162,7 @@ def load(ctx) -> dict:
         round = services.round_open(round=round, version=round.version, actor=office)
         for i, unit in enumerate(round.units.select_related("organisation").order_by("organisation__path")):
             unit = _self(unit, rng, submit=True)
-            _assess(unit, rng, office, veto=i == len(units) - 1)
+            _assess(unit, rng, office, veto=i == len(units) - 1, model=i % 4 == 2)
         round.refresh_from_db()
         round = services.round_advance(round=round, version=round.version, actor=office)
         round = services.round_finish(round=round, version=round.version, actor=office)
@@ -164,6 +184,6 @@ def load(ctx) -> dict:
                 continue
             unit = _self(unit, rng, submit=True)
             if stage in (0, 1):
-                _assess(unit, rng, office, finish=stage == 0)
+                _assess(unit, rng, office, model=i % 8 == 0, finish=stage == 0)
     done = UnitAssessment.objects.filter(round=current, status=UnitStatus.ASSESSED).count()
     return {"assessment_rounds": 2, "assessment_units": len(units), "assessment_results_this_year": done}

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -66,6 +66,11 @@ def _version(request) -> int | None:
 
 
 # --- how a rule reads, in words ----------------------------------------------------------------------------------
+
+
+def _plain(value):
+    """A Decimal as a form shows it: 2 rather than 2.00, 2.5 rather than 2.50."""
+    return services.number_text(value) if value is not None else None
 
 
 def _n(value) -> str:
@@ -275,12 +280,18 @@ def round_detail(request, pk: int):
         row["assessment_id"]: row
         for row in ItemScore.objects.filter(assessment__round=round)
         .values("assessment_id")
-        .annotate(selfs=Count("self_score"), scores=Count("score"), n=Count("pk"))
+        .annotate(
+            selfs=Count("self_score"),
+            scores=Count("score"),
+            n=Count("pk"),
+            selfable=Count("pk", filter=~Q(item__rule=RuleKind.VETO)),
+        )
         .order_by()
     }
     for unit in units:
         row = counts.get(unit.pk, {})
         unit.n_items, unit.n_self, unit.n_scored = row.get("n", 0), row.get("selfs", 0), row.get("scores", 0)
+        unit.n_selfable = row.get("selfable", 0)
     status = Counter(u.status for u in units)
     may_assess = can(request.user, ASSESS, round)
     context = {
@@ -474,16 +485,20 @@ def _lines(request, unit: UnitAssessment, may: dict, posted: dict | None = None)
         line = Line(item, score, rule_text(item), by_score.get(score.pk, []))
         if may["self"] and item.rule != RuleKind.VETO:
             line.self_form = posted.get(("self", score.pk)) or SelfScoreForm(
-                initial={"self_score": score.self_score, "self_note": score.self_note, "version": score.version},
+                initial={
+                    "self_score": _plain(score.self_score),
+                    "self_note": score.self_note,
+                    "version": score.version,
+                },
                 prefix=f"s{score.pk}",
             )
         if may["assess"]:
             line.assess_form = posted.get(("assess", score.pk)) or AssessForm(
                 item=item,
                 initial={
-                    "count": score.count,
+                    "count": _plain(score.count),
                     "tier": score.tier,
-                    "value": score.score if score.count is None and not score.tier else None,
+                    "value": _plain(score.score) if score.count is None and not score.tier else None,
                     "comment": score.comment,
                     "version": score.version,
                 },
@@ -782,9 +797,17 @@ def table_create(request):
         raise Http404(_("You assess no unit in this organisation."))
     tables = ScoreTable.objects.visible_to(request.user).select_related("organisation").order_by("-year", "-pk")
     year = timezone.localdate().year
-    initial = {"organisation": units.first(), "year": year, "title": _("Responsibility assessment table {year}").format(
-        year=year
-    ), "start": "default"}  # fmt: skip
+    initial = {
+        "organisation": units.first(),
+        "year": year,
+        "title": _("Responsibility assessment table {year}").format(year=year),
+        "start": "default",
+    }
+    copy = tables.filter(pk=_int(request.GET.get("copy"))).first() if _int(request.GET.get("copy")) else None
+    if copy is not None:
+        initial.update(start="copy", copy_from=copy.pk, year=max(year, copy.year + 1))
+        if units.filter(pk=copy.organisation_id).exists():
+            initial["organisation"] = copy.organisation_id
     form = TableCreateForm(request.POST or None, units=_capped(units), tables=_capped(tables), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
