@@ -23,6 +23,13 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def plain_number(value):
+    """A Decimal as people write it in a form: 3 rather than 3.00."""
+    if value is None:
+        return None
+    return int(value) if value == int(value) else value.normalize()
+
+
 def version_field() -> forms.IntegerField:
     return forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -219,7 +226,7 @@ class ItemForm(StyledForm):
             "section": item.section_id,
             "code": item.code,
             "title": item.title,
-            "points": item.points,
+            "points": plain_number(item.points),
             "rule": item.rule,
             "evidence": item.evidence,
             "indicator": item.indicator,
@@ -292,7 +299,7 @@ class RoundForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["table"].queryset = tables
         self.fields["units"].queryset = units
-        self.fields["units"].widget.attrs["class"] = "form-check-input flex-shrink-0 m-0"
+        self.fields["units"].widget.attrs["class"] = "form-check-input"
         if editing:
             del self.fields["table"]
             del self.fields["year"]
@@ -304,7 +311,7 @@ class RoundForm(StyledForm):
 class SelfScoreForm(StyledForm):
     self_score = points_field(_("Self-score"))
     self_note = forms.CharField(
-        label=_("What was done"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What the unit did"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = version_field()
 
