@@ -90,8 +90,11 @@ def test_item_rules_are_checked(cast, in_english):
         ({"code": "9.4", "title": "酌情", "rule": "discretionary", "points": 5, "params": {"max": 6}}, "from 0 to 5"),
         ({"code": "1.1", "title": "重号", "rule": "presence", "points": 5}, "already used"),
         ({"code": "9.5", "title": "比例", "rule": "count", "points": 5, "params": {"percent": True}}, "indicator"),
-        ({"code": "9.6", "title": "分档", "rule": "tier", "points": 5, "indicator": "x.y", "params": {"tiers": {"A": 5}}},
-         "judgement"),
+        (
+            {"code": "9.6", "title": "分档", "rule": "tier", "points": 5, "indicator": "x.y",
+             "params": {"tiers": {"A": 5}}},
+            "judgement",
+        ),
     ]  # fmt: skip
     for fields, words in cases:
         with pytest.raises(ValidationError) as exc:
@@ -432,6 +435,12 @@ def test_an_item_scored_from_meeting_records_equals_a_hand_count(cast):
     credited = {(m.kind, period_of[m.kind](timezone.localtime(m.starts_at).date())) for m in counted}
     by_hand_held, by_hand_required = len(credited), 4 + 12 + 12 + 1 + 1
     assert counted.count() == len(held) and by_hand_held == len(held) - 1
+
+    # the counts orglife registers are the numerator and denominator of its compliance rate
+    counts = {code: registry.indicators[f"orglife.{code}"](orgs=[branch], year=year)[branch.pk]
+              for code in ("meetings_counted", "meetings_required", "meeting_compliance_rate")}  # fmt: skip
+    assert counts["meetings_counted"] == by_hand_held and counts["meetings_required"] == by_hand_required
+    assert counts["meeting_compliance_rate"] == by_hand_held / by_hand_required
 
     rows = assess_small_table(cast.tree.root, year=year)
     round = assess_round(cast.tree.root, [branch], table=rows["table"], year=year)
