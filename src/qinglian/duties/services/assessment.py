@@ -360,18 +360,21 @@ def _indicator_values(code: str, orgs: list[Organisation], year: int) -> dict[in
 def _note_for(code: str, count: Decimal, target: Decimal | None, percent: bool) -> str:
     notes = {
         "orglife.meetings_counted": _("{k} of {target} required meetings held (with attendance and approved minutes)"),
-        "study.hours_norm_met_rate": _("{k}% of the members on the register met their study-hours norm"),
-        "rectification.closure_rate": _("{k}% of the rectification items recorded this year closed"),
+        "study.hours_norm_met_rate": _("{share} of the members on the register met their study-hours norm"),
+        "rectification.closure_rate": _("{share} of the rectification items recorded this year closed"),
     }
     if code in notes:
         template = notes[code]
     elif percent:
-        template = _("{k}% from the records ({code})")
+        template = _("{share} from the records ({code})")
     elif target is not None:
         template = _("{k} of {target} from the records ({code})")
     else:
         template = _("{k} from the records ({code})")
-    return template.format(k=_fmt(count), target=_fmt(target), code=code)[:300]
+    # The per-cent sign goes with the number so that no message holds "% o" or "% f", which gettext tools
+    # would take for printf directives.
+    share = f"{_fmt(count)}%"
+    return template.format(k=_fmt(count), share=share, target=_fmt(target), code=code)[:300]
 
 
 @dataclass

@@ -84,7 +84,7 @@ def rule_text(item: ScoreItem) -> str:
         return _("All or nothing: {points} if done, else 0.").format(points=_n(points))
     if item.rule == RuleKind.COUNT:
         if p.get("percent"):
-            return _("The share from the records: k% gives k% of the points.")
+            return _("The share measured from the records gives the same share of the points.")
         if p.get("target_indicator"):
             return _("k held of the K required (both from the records) gives k/K of the points.")
         return _("{target} required: k of them gives k/{target} of the points.").format(target=_n(p.get("target")))
