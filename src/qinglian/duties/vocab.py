@@ -15,7 +15,7 @@ class Holder(models.TextChoices):
 
 
 class Frequency(models.TextChoices):
-    ONCE = "once", _("Once a year")
+    ONCE = "once", pgettext_lazy("frequency", "Once a year")
     HALF_YEAR = "half_year", _("Every half year")
     QUARTERLY = "quarterly", _("Every quarter")
     MONTHLY = "monthly", _("Every month")

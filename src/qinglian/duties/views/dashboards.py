@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qinglian.core.audit import audit_record
 from qinglian.core.views import permission_required
@@ -219,7 +220,7 @@ def dashboard_workbook(board: Dashboard) -> bytes:
         title=_("Assessment results"),
         headers=[_("Organisation"), _("Status"), _("Score {year}").format(year=this_year),
                  _("Grade {year}").format(year=this_year), _("Score {year}").format(year=last_year),
-                 _("Grade {year}").format(year=last_year), _("Change")],
+                 _("Grade {year}").format(year=last_year), pgettext("difference", "Change")],
         rows=[[r.organisation.name, str(r.status_label), r.total, r.grade + (" " + _("(vetoed)") if r.vetoed else ""),
                r.last_total, r.last_grade, r.change] for r in a.rows],
         widths=[30, 16, 12, 12, 12, 12, 10],
