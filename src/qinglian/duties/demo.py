@@ -100,12 +100,14 @@ def _evidence_file(title: str, text: str) -> dict:
     return {"file": SimpleUploadedFile(f"{title}.docx", data, content_type=docx.CONTENT_TYPE)}
 
 
-def _meeting_link(user, org: Organisation) -> list[dict]:
-    """A link to one of the unit's held meetings, when the one reporting may see one: evidence without a copy."""
+def _meeting_link(user, org: Organisation, day: date) -> list[dict]:
+    """A link to one of the unit's meetings held by `day`, when the one reporting may see one: evidence without a
+    copy."""
     if user is None:
         return []
-    for ref in record_search(user, "orglife.meeting", org.name, 5):
-        return [{"record_kind": "orglife.meeting", "record_id": ref.id}]
+    for ref in record_search(user, "orglife.meeting", org.name, 50):
+        if ref.day is not None and ref.day <= day:
+            return [{"record_kind": "orglife.meeting", "record_id": ref.id}]
     return []
 
 
@@ -117,7 +119,7 @@ def _carry_out(ctx: Context, task: Task, *, start: date, end: date, fate: str, a
         task = task_services.task_report(
             task=task, actor=actor, version=task.version, progress=50, today=middle,
             text=f"{task.organisation.display_name}已制定工作方案，正在推进。",
-            evidence=_meeting_link(actor, task.organisation),
+            evidence=_meeting_link(actor, task.organisation, middle),
         ).task  # fmt: skip
         _dated(task, middle)
     if fate in ("submitted", "accepted", "returned", "resubmitted"):

@@ -35,11 +35,11 @@ class PlanStatus(models.TextChoices):
 
 class TaskStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ASSIGNED = "assigned", _("Assigned")
+    ASSIGNED = "assigned", pgettext_lazy("task status", "Assigned")
     IN_PROGRESS = "in_progress", _("In progress")
-    SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
-    RETURNED = "returned", _("Returned")
+    SUBMITTED = "submitted", pgettext_lazy("task status", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("task status", "Accepted")
+    RETURNED = "returned", pgettext_lazy("task status", "Returned")
 
 
 # Overdue is derived (not accepted, past the deadline), never stored.
@@ -57,8 +57,8 @@ TASK_OPEN = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED, 
 class ReportKind(models.TextChoices):
     PROGRESS = "progress", _("Progress")
     SUBMITTED = "submitted", _("Submitted for acceptance")
-    RETURNED = "returned", _("Returned")
-    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", pgettext_lazy("task status", "Returned")
+    ACCEPTED = "accepted", pgettext_lazy("task status", "Accepted")
     SUPERVISED = "supervised", _("Supervision (督办)")
     ESCALATED = "escalated", _("Escalated")
 
