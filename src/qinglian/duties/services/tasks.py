@@ -91,7 +91,12 @@ def _user(actor):
 
 
 def may_carry_out(user, task: Task) -> bool:
-    """The assignee unit's people: holders of duties.report or duties.manage at the task's unit."""
+    """The assignee unit's people: holders of duties.report or duties.manage at the task's unit.
+
+    Nobody carries out a plan unit's own copy of a task it passed down: its units' tasks do.
+    """
+    if task.is_followed_through_units:
+        return False
     return user is None or can(user, "duties.report", task) or can(user, "duties.manage", task)
 
 
