@@ -19,6 +19,7 @@ def client_for(user) -> Client:
     """A client of its own (the `login` fixture logs one shared client in and out)."""
     client = Client()
     client.force_login(user)
+    client.cookies["django_language"] = "en"  # the messages asserted are the English ones
     return client
 
 

@@ -28,6 +28,12 @@ def patch(client, url, data):
     return client.patch(url, data, content_type="application/json")
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(client):
+    """The messages asserted are the English ones (the site's language is Chinese)."""
+    client.cookies["django_language"] = "en"
+
+
 @pytest.fixture
 def template(cast):
     duty_list = services.list_create(org=cast.tree.gb, year=YEAR, source=Source.DEFAULT, is_template=True, actor=None)

@@ -19,6 +19,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(client):
+    """The messages asserted are the English ones (the site's language is Chinese)."""
+    client.cookies["django_language"] = "en"
+
+
 def _json(client, method, url, body=None):
     return getattr(client, method)(url, body or {}, content_type="application/json")
 

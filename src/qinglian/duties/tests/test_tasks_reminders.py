@@ -22,6 +22,12 @@ ASSIGNED = date(2026, 9, 22)
 DUE = date(2026, 10, 9)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Notifications are written in the site's language: English here, for the titles asserted."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def task_b(cast):
     """branch_b's task passed down from the committee, due on 9 October 2026."""
