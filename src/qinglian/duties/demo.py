@@ -220,12 +220,21 @@ def _plan(ctx: Context) -> int:
         )
         _dated_all(plan, start)
         count += 1 + len(children)
-        if reach == "general":  # the general branches pass it on to their branches
+        if reach == "general":  # the general branches pass it on to their branches, who are at work on it
+            end = min(ctx.today - timedelta(days=1), start + (due - start) * 2 / 3)
             for child in children:
                 grand = task_services.task_cascade(
                     task=child, all_below=True, actor=None, today=start + timedelta(days=7)
                 )
                 count += len(grand)
+                if end <= start + timedelta(days=14):
+                    continue
+                for k, branch_task in enumerate(sorted(grand, key=lambda t: t.organisation.path)):
+                    actor = ctx.secretary if branch_task.organisation.code == f"{ROOT_CODE}-BUDGET" else None
+                    fate = ("progress", "submitted", "progress")[k % 3]
+                    _carry_out(ctx, branch_task, start=start + timedelta(days=10), end=end, fate=fate, actor=actor)
+                _carry_out(ctx, child, start=start + timedelta(days=7), end=end, fate="progress", actor=None)
+            continue
         for k, child in enumerate(sorted(children, key=lambda t: t.organisation.path)):
             actor = ctx.secretary if child.organisation.code == f"{ROOT_CODE}-BUDGET" else None
             _child_life(ctx, child, n, k, start=start, due=due, actor=actor)

@@ -54,7 +54,9 @@ from qinglian.orgs.demo import ROOT_CODE
 from qinglian.orgs.models import CommitteePost, Member, Organisation, Role, RoleAssignment
 from qinglian.orgs.services import role_assign
 from qinglian.orgs.vocab import ON_REGISTER, PartyPost
+from qinglian.rectification.models import Event, Evidence, Item
 from qinglian.rectification.services.items import evidence_add, item_submit, item_verify
+from qinglian.rectification.vocab import EventKind
 from qinglian.reports import docx
 
 K = MeetingKind
@@ -338,8 +340,16 @@ def _life_record(unit: Unit, meeting, attendees, presences, rng: random.Random) 
             else meeting.starts_on + timedelta(days=60),
             actor=unit.actor,
         )
+        # Recorded at the meeting, as it would have been: the history reads in the order it happened.
+        found = _noon(meeting.starts_on)
+        Item.objects.filter(pk=item.pk).update(created_at=found)
+        Event.objects.filter(item=item).update(at=found)
         if n == 0 and item.due_on < timezone.localdate():
             _rectified(item, "已按措施完成整改，经支委会检查验收。")
+
+
+def _noon(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12)))
 
 
 def _rectified(item, result: str) -> None:
@@ -350,7 +360,10 @@ def _rectified(item, result: str) -> None:
     docx.add_fields(doc, [("问题", item.problem), ("整改措施", item.measures), ("整改情况", result)])
     report = SimpleUploadedFile("整改情况报告.docx", docx.document_bytes(doc))
     evidence_add(item=item, actor=None, file=report, note="整改情况报告")
-    item = item_submit(item=item, version=None, result=result, actor=None, on=item.due_on - timedelta(days=5))
+    reported = item.due_on - timedelta(days=5)
+    Event.objects.filter(item=item, kind=EventKind.EVIDENCE_ADDED).update(at=_noon(reported) - timedelta(hours=2))
+    Evidence.objects.filter(item=item).update(added_at=_noon(reported) - timedelta(hours=2))
+    item = item_submit(item=item, version=None, result=result, actor=None, on=reported)
     verifier = get_user_model().objects.filter(username="office").first()
     if verifier is not None and verifier.pk != item.owner.user_id:
         item_verify(item=item, version=None, actor=verifier, on=item.due_on - timedelta(days=3))
