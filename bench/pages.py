@@ -59,6 +59,17 @@ def main() -> int:
         "secretary": ["/", "/orgs/", "/orgs/members/", "/orgs/members/?q=wang", "/api/v1/orgs/", "/inbox/"],
         "admin": ["/orgs/", "/orgs/members/", "/orgs/roles/", "/rules/"],
         "auditor": ["/audit/", "/api/v1/audit"],
+        "member": ["/duties/lists/mine/", "/rectification/mine/"],
+        "office": [
+            "/duties/tasks/",
+            "/duties/plans/",
+            "/duties/dashboard/",
+            "/duties/assessment/",
+            "/rectification/",
+            "/rectification/ledger/",
+            "/api/v1/duties/tasks",
+            "/api/v1/rectification/items",
+        ],
     }
     results = {"members": args.members, "database": connection.vendor, "repeat": args.repeat, "pages": []}
     with override_settings(ROOT_URLCONF="bench_urls", ALLOWED_HOSTS=["testserver"]):
