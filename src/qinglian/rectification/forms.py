@@ -30,20 +30,10 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ItemFields(StyledForm):
-    """What recording and changing an item share."""
+class ProblemFields(StyledForm):
+    """A problem to rectify: what it is, the measures, whose problem, who is responsible, by when. Shared with the
+    pages where a problem is found (a life meeting's panel in organisational life)."""
 
-    source = forms.ChoiceField(
-        label=pgettext_lazy("rectification", "Source"),
-        choices=[("", _("Where was the problem found?")), *Source.choices],
-        error_messages={"required": _("Choose where the problem was found.")},
-    )
-    source_title = forms.CharField(
-        label=_("Source document"),
-        max_length=200,
-        required=False,
-        help_text=_("E.g. the inspection feedback or audit report the problem comes from."),
-    )
     problem = forms.CharField(
         label=_("Problem"),
         max_length=4000,
@@ -65,20 +55,41 @@ class ItemFields(StyledForm):
         empty_label=_("Choose a member"),
         error_messages={"required": _("Name the member responsible for the rectification.")},
     )
-    department = DepartmentChoice(
-        label=_("Responsible department"), queryset=Department.objects.none(), required=False, empty_label=_("—")
-    )
     due_on = forms.DateField(
         label=_("Deadline"),
         widget=date_input(),
         error_messages={"required": _("Set a deadline for the rectification.")},
     )
 
-    def __init__(self, *args, people=None, departments=None, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         people = people if people is not None else Member.objects.none()
         self.fields["member"].queryset = people
         self.fields["owner"].queryset = people
+
+
+class ItemFields(ProblemFields):
+    """What recording and changing an item share."""
+
+    source = forms.ChoiceField(
+        label=pgettext_lazy("rectification", "Source"),
+        choices=[("", _("Where was the problem found?")), *Source.choices],
+        error_messages={"required": _("Choose where the problem was found.")},
+    )
+    source_title = forms.CharField(
+        label=_("Source document"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. the inspection feedback or audit report the problem comes from."),
+    )
+    department = DepartmentChoice(
+        label=_("Responsible department"), queryset=Department.objects.none(), required=False, empty_label=_("—")
+    )
+
+    field_order = ["source", "source_title", "problem", "measures", "member", "owner", "department", "due_on"]
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
 
 

@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
-from qinglian.orglife.forms.common import MemberChoice, date_input
+from qinglian.orglife.forms.common import MemberChoice
 from qinglian.orglife.vocab import CritiqueKind
 from qinglian.orgs.models import Member
+from qinglian.rectification.forms import ProblemFields
 
 
 class CritiqueForm(StyledForm):
@@ -42,38 +43,5 @@ class CritiqueForm(StyledForm):
             self.fields["subject"].help_text = _("For criticism of another member: whom it is about.")
 
 
-class ProblemForm(StyledForm):
+class ProblemForm(ProblemFields):
     """A problem found at a life meeting, for the unit's rectification list (rectification.item_create)."""
-
-    problem = forms.CharField(
-        label=_("Problem"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Describe the problem.")},
-    )
-    measures = forms.CharField(
-        label=_("Rectification measures"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    member = MemberChoice(
-        label=_("Whose problem"),
-        queryset=Member.objects.none(),
-        required=False,
-        empty_label=_("The unit or its committee as a whole"),
-    )
-    owner = MemberChoice(
-        label=_("Person responsible"),
-        queryset=Member.objects.none(),
-        empty_label=_("Choose a member"),
-        error_messages={"required": _("Name the member responsible for the rectification.")},
-    )
-    due_on = forms.DateField(
-        label=_("Deadline"),
-        widget=date_input(),
-        error_messages={"required": _("Set a deadline for the rectification.")},
-    )
-
-    def __init__(self, *args, people=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        people = people if people is not None else Member.objects.none()
-        self.fields["member"].queryset = people
-        self.fields["owner"].queryset = people
