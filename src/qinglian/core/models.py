@@ -262,3 +262,37 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Evidence(models.Model):
+    """Evidence of a piece of work, kept by the module the work belongs to: an uploaded file, or a link to a
+    record already in another module (see core.links; a link is shown to each reader only if they may see it).
+
+    Abstract: each module's evidence adds what it is evidence of and, if it likes, its own upload folder.
+    Rows are written with the values core.links.evidence_values checks.
+    """
+
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", blank=True)
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    record_kind = models.CharField(_("record kind"), max_length=40, blank=True)
+    record_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(record_kind="", record_id__isnull=True) & ~Q(file=""))
+                | (~Q(record_kind="") & Q(record_id__isnull=False) & Q(file="")),
+                name="%(app_label)s_%(class)s_file_or_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.record_kind}#{self.record_id}"

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qinglian.core.models import Evidence as CoreEvidence
 from qinglian.duties.models.common import OrgOwned, ScopedQuerySet
 from qinglian.duties.vocab import RoundStatus, RuleKind, UnitStatus
 from qinglian.orgs.models import Organisation
@@ -222,38 +223,18 @@ class ItemScore(models.Model):
     audit_path = access_path
 
 
-class ScoreEvidence(models.Model):
+class ScoreEvidence(CoreEvidence):
     """Evidence for a self-score: an uploaded file, or a link to a record already in another module."""
 
     score = models.ForeignKey(
         ItemScore, verbose_name=_("item score"), on_delete=models.CASCADE, related_name="evidence"
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
     file = models.FileField(_("file"), upload_to="duties/assessment/%Y/", blank=True)
-    name = models.CharField(_("file name"), max_length=200, blank=True)
-    size = models.PositiveIntegerField(_("size"), default=0)
-    content_type = models.CharField(_("content type"), max_length=100, blank=True)
-    record_kind = models.CharField(_("record kind"), max_length=40, blank=True)
-    record_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
-    class Meta:
+    class Meta(CoreEvidence.Meta):
         verbose_name = _("score evidence")
         verbose_name_plural = _("score evidence")
         ordering = ["score", "added_at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(record_kind="", record_id__isnull=True) & ~Q(file=""))
-                | (~Q(record_kind="") & Q(record_id__isnull=False) & Q(file="")),
-                name="duties_score_evidence_file_or_record",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name or f"{self.record_kind}#{self.record_id}"
 
     @property
     def access_path(self) -> str:

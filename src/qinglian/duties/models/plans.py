@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qinglian.core.models import Evidence as CoreEvidence
 from qinglian.duties.models.common import OrgOwned, ScopedQuerySet
 from qinglian.duties.vocab import TASK_OPEN, PlanStatus, ReportKind, TaskStatus
 from qinglian.orgs.models import Department, Member, Organisation
@@ -222,39 +223,19 @@ class TaskReport(models.Model):
     audit_path = access_path
 
 
-class TaskEvidence(models.Model):
+class TaskEvidence(CoreEvidence):
     """Evidence for a task's report: an uploaded file, or a link to a record already in another module."""
 
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="evidence")
     report = models.ForeignKey(
         TaskReport, verbose_name=_("report"), null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
     file = models.FileField(_("file"), upload_to="duties/%Y/%m/", blank=True)
-    name = models.CharField(_("file name"), max_length=200, blank=True)
-    size = models.PositiveIntegerField(_("size"), default=0)
-    content_type = models.CharField(_("content type"), max_length=100, blank=True)
-    record_kind = models.CharField(_("record kind"), max_length=40, blank=True)
-    record_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
-    class Meta:
+    class Meta(CoreEvidence.Meta):
         verbose_name = _("task evidence")
         verbose_name_plural = _("task evidence")
         ordering = ["task", "added_at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(record_kind="", record_id__isnull=True) & ~Q(file=""))
-                | (~Q(record_kind="") & Q(record_id__isnull=False) & Q(file="")),
-                name="duties_evidence_file_or_record",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name or f"{self.record_kind}#{self.record_id}"
 
     @property
     def access_path(self) -> str:

@@ -96,7 +96,7 @@ def test_units_a_user_cannot_read_are_not_listed(tasks, cast):
     assert member_total == Task.objects.filter(plan__year=YEAR, organisation=tasks.branch_a).count() == 2
 
 
-def test_overdue_by_department_counts_shares_and_items(tasks, cast):
+def test_overdue_by_department_counts_shares_and_items(tasks, cast, in_english):
     t = tasks
     audit = department_create(organisation=t.root, name="审计处", code="SJ", actor=None)
     finance = department_create(organisation=t.root, name="财务处", code="CW", actor=None)
