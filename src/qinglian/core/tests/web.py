@@ -129,7 +129,11 @@ def build_world(cast) -> World:
         cast, manager_a, group_b, note, job, token, rule, assignment_b, department, term_b, post_b, transfer_bc
     )
     for module in app_route_modules():
+        before = dict(world.extra)
         module.world_extend(world)
+        # One app's object under another's name would send the other's rows to the wrong record.
+        clashes = [key for key, obj in before.items() if world.extra[key] is not obj]
+        assert not clashes, f"{module.__name__} reuses the world's names {clashes}"
     return world
 
 

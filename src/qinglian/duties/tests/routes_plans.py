@@ -73,7 +73,7 @@ def world_extend(world) -> None:
         task_b_sub=sub,
         task_b2=draft,
         share_b=joint.shares.get(),
-        evidence_b=task.evidence.get(),
+        task_evidence_b=task.evidence.get(),
         due_b=(today + timedelta(days=5)).isoformat(),
     )
 
@@ -174,5 +174,5 @@ ROUTES = [
         refused=(*B_REFUSED, "auditor"),
         allowed="secretary_b",
     ),
-    Route("duties:evidence_file", kwargs=_pk("evidence_b"), refused=B_REFUSED, allowed="secretary_b"),
+    Route("duties:evidence_file", kwargs=_pk("task_evidence_b"), refused=B_REFUSED, allowed="secretary_b"),
 ]
