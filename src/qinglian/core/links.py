@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from qinglian.core.registry import RecordKind, RecordRef, registry
+from qinglian.core.uploads import upload_accept
 
 
 def record_kinds() -> list[RecordKind]:
@@ -83,11 +84,9 @@ def evidence_values(user, *, file=None, record_kind: str = "", record_id: int | 
     """The checked field values of one piece of evidence: a file, or a link to a record the user may see.
 
     Every module's evidence rows have the same fields (note, file, name, size, content_type, record_kind,
-    record_id); the caller creates its row with these and then saves the file under
-    `core.uploads.stored_name(values["content_type"])` when there is one.
+    record_id); the caller creates its row with these and keeps the file with `row.keep_file(file)`
+    (core.models.Evidence) when there is one.
     """
-    from qinglian.core.uploads import upload_accept
-
     note = (note or "").strip()[:300]
     if file is not None and record_kind:
         raise ValidationError(_("Give either a file or a record, not both."))

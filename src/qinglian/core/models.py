@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qinglian.core.uploads import stored_name
+
 
 class AppendOnlyError(Exception):
     """An attempt to change or remove a row of the audit trail."""
@@ -296,3 +298,9 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.record_kind}#{self.record_id}"
+
+    def keep_file(self, file) -> None:
+        """Put an upload checked by core.links.evidence_values in storage under a random name (the name the user
+        gave is only shown); the row itself is saved by the caller. Nothing to do for a record link."""
+        if file is not None:
+            self.file.save(stored_name(self.content_type), file, save=False)

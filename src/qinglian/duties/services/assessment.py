@@ -34,7 +34,6 @@ from qinglian.core.audit import audit_record
 from qinglian.core.links import evidence_values
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem, registry
-from qinglian.core.uploads import stored_name
 from qinglian.duties import scoring
 from qinglian.duties.models import ItemScore, Round, ScoreEvidence, ScoreItem, ScoreTable, UnitAssessment
 from qinglian.duties.services.assessment_tables import (
@@ -669,8 +668,7 @@ def evidence_add(
     _self_open(unit)
     values = evidence_values(actor, file=file, record_kind=record_kind, record_id=record_id, note=note)
     evidence = ScoreEvidence(score=score, added_by=_user(actor), **values)
-    if file is not None:
-        evidence.file.save(stored_name(values["content_type"]), file, save=False)
+    evidence.keep_file(file)
     try:
         evidence.save()
         audit_record(

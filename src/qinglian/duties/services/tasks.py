@@ -30,7 +30,6 @@ from qinglian.core.audit import audit_record
 from qinglian.core.links import evidence_values, record_kind
 from qinglian.core.notify import notification_send
 from qinglian.core.rules import RuleMissing, rule_value
-from qinglian.core.uploads import stored_name
 from qinglian.core.workdays import add_workdays
 from qinglian.duties.models import Duty, Plan, Supervision, Task, TaskEvidence, TaskReport, TaskShare
 from qinglian.duties.vocab import TASK_TRANSITIONS, PlanStatus, ReportKind, TaskStatus
@@ -299,8 +298,7 @@ def _evidence_save(task: Task, report: TaskReport, checked: list[tuple[dict, obj
     rows = []
     for values, file in checked:
         row = TaskEvidence(task=task, report=report, added_by=_user(actor), **values)
-        if file is not None:
-            row.file.save(stored_name(values["content_type"]), file, save=False)
+        row.keep_file(file)
         rows.append(row)
     try:
         TaskEvidence.objects.bulk_create(rows)

@@ -31,7 +31,6 @@ from qinglian.core import links
 from qinglian.core.audit import audit_record
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import RecordRef
-from qinglian.core.uploads import stored_name
 from qinglian.orgs.access import can, nearest_holders
 from qinglian.orgs.models import STEP, Department, Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
@@ -344,9 +343,7 @@ def evidence_add(
     else:
         values = links.evidence_values(actor, file=file, record_kind=record_kind, record_id=record_id, note=note)
     evidence = Evidence(item=item, added_by=_user(actor), **values)
-    if file is not None:
-        # Stored under a random name: the name the user gave never reaches the file system.
-        evidence.file.save(stored_name(values["content_type"]), file, save=False)
+    evidence.keep_file(file)
     try:
         evidence.save()
         item.version += 1
