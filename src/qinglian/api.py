@@ -26,6 +26,7 @@ from qinglian.orglife.api import router as orglife_router
 from qinglian.orgs.api import router as orgs_router
 from qinglian.orgs.services import Conflict
 from qinglian.rectification.api import router as rectification_router
+from qinglian.risks.api import router as risks_router
 from qinglian.study.api import router as study_router
 
 log = logging.getLogger(__name__)
@@ -168,5 +169,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/study", study_router)
+api.add_router("/risks", risks_router)
 api.add_router("/duties", duties_router)
 api.add_router("/rectification", rectification_router)

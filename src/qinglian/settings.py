@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "qinglian.orglife",
     "qinglian.duties",
     "qinglian.study",
+    "qinglian.risks",
 ]
 
 MIDDLEWARE = [

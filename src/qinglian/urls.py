@@ -11,6 +11,7 @@ urlpatterns = [
     path("orgs/", include("qinglian.orgs.urls")),
     path("orglife/", include("qinglian.orglife.urls")),
     path("study/", include("qinglian.study.urls")),
+    path("risks/", include("qinglian.risks.urls")),
     path("duties/", include("qinglian.duties.urls")),
     path("rectification/", include("qinglian.rectification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

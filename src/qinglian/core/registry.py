@@ -7,6 +7,8 @@
 - indicators: evaluation reads every module only through the queries registered here;
 - member sections: parts of a member's profile page that other modules contribute, each
   deciding for itself whether the viewer may see it;
+- person facts: dated facts other modules hold about a person (talks received, appraisal grades,
+  assessment results, clues and sanctions) that the integrity file and the opinion reply compile;
 - record kinds: records of one module that another may point at as evidence instead of a copy
   (a meeting and its minutes, a study session, a talk, a risk review), each with its own search
   and its own access check;
@@ -50,6 +52,29 @@ class MemberSection:
     context: dict = field(default_factory=dict)
 
 
+# Topics of person facts, in the order an integrity file shows them.
+FACT_TALKS = "talks"
+FACT_APPRAISAL = "appraisal"
+FACT_ASSESSMENT = "assessment"
+FACT_CLUES = "clues"
+FACT_SANCTIONS = "sanctions"
+
+
+@dataclass(frozen=True)
+class PersonFact:
+    """One dated fact another module holds about a member (a talk received, an appraisal grade, a sanction).
+
+    `topic` is one of the FACT_* names; `title` says what it is, `detail` adds the particulars; `url` leads to
+    the record for those allowed to open it.
+    """
+
+    topic: str
+    day: Any
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
 @dataclass(frozen=True)
 class RecordRef:
     """A record another module's evidence points at, as the viewer may see it."""
@@ -87,6 +112,7 @@ class Registry:
     indicators: dict[str, Callable[..., Any]] = field(default_factory=dict)
     member_sections: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
     record_kinds: dict[str, RecordKind] = field(default_factory=dict)
+    person_facts: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
     has_permission: Callable[[Any, str], bool] = lambda user, action: False
     is_privileged: Callable[[Any], bool] = lambda user: False
 
@@ -113,6 +139,15 @@ class Registry:
         if all(existing is not fn for _, existing in self.member_sections):
             self.member_sections.append((order, fn))
             self.member_sections.sort(key=lambda pair: pair[0])
+
+    def add_person_facts(self, order: int, fn: Callable[..., Any]) -> None:
+        """fn(member, year) returns the PersonFacts of that member in that year (all years when year is None)."""
+        if all(existing is not fn for _, existing in self.person_facts):
+            self.person_facts.append((order, fn))
+            self.person_facts.sort(key=lambda pair: pair[0])
+
+    def person_facts_of(self, member, year=None) -> list[PersonFact]:
+        return [fact for _, fn in self.person_facts for fact in fn(member, year)]
 
     def add_record_kind(self, kind: RecordKind) -> None:
         self.record_kinds[kind.key] = kind
