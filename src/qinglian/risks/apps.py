@@ -19,7 +19,8 @@ class RisksConfig(AppConfig):
 
         # Each area registers its menu entries, to-dos, reminders, indicators, record kinds and demo in its own block.
         # --- register: posts, risk points, measures, reviews, incidents
-        # --- rounds: identification campaigns, monitoring and warnings, heat map
+        # --- rounds: identification campaigns, progress, comparison with the round before
+        # --- monitoring: warnings, heat map, to-dos, reminders, indicators
         # --- files: integrity files, named reviewers, the file access log
         # --- opinion: integrity opinion replies
         # --- conflicts: supplier register, conflict checks, matches

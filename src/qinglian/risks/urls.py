@@ -5,7 +5,7 @@ import importlib
 app_name = "risks"
 
 urlpatterns = []
-for _area in ("register", "rounds", "files", "opinion", "conflicts"):
+for _area in ("register", "rounds", "monitoring", "files", "opinion", "conflicts"):
     try:
         urlpatterns += importlib.import_module(f"qinglian.risks.views.{_area}").urls
     except ModuleNotFoundError as error:  # an area not written yet

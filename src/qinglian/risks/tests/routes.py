@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 NAMESPACE = "risks"
-AREAS = ("register", "rounds", "files", "opinion", "conflicts")
+AREAS = ("register", "rounds", "monitoring", "files", "opinion", "conflicts")
 
 _modules = []
 for _area in AREAS:
