@@ -24,4 +24,3 @@ class RisksConfig(AppConfig):
         # --- files: integrity files, named reviewers, the file access log
         # --- opinion: integrity opinion replies
         # --- conflicts: supplier register, conflict checks, matches
-        del nav
