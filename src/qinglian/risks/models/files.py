@@ -19,14 +19,32 @@ from qinglian.orgs.models import Member
 from qinglian.risks.vocab import ReplyPurpose, ReplyStatus, SectionEventKind, SectionKind, SectionStatus
 
 
+class IntegrityFileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The files `user` may open: their own, those discipline inspection reviews (risks.file_review at the
+        cadre's unit) and those of cadres for whom the user is a current named reviewer -- nobody else's."""
+        from qinglian.orgs.access import scope_q  # access imports the register: resolve at call time
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        named = FileReviewer.objects.current().filter(user=user).values("member_id")
+        return self.filter(
+            Q(member__user=user) | scope_q(user, "risks.file_review", model=self.model) | Q(member_id__in=named)
+        )
+
+
 class IntegrityFile(models.Model):
     """One cadre's integrity file for one year: the envelope of its sections."""
+
+    access_org_field = "member__organisation"
 
     member = models.ForeignKey(
         Member, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="integrity_files"
     )
     year = models.PositiveSmallIntegerField(_("year"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = IntegrityFileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("integrity file")
@@ -46,6 +64,8 @@ class IntegrityFile(models.Model):
 
 class FileSection(models.Model):
     """One section of a file with what the cadre declared and where it stands in review."""
+
+    access_org_field = "file__member__organisation"
 
     file = models.ForeignKey(IntegrityFile, verbose_name=_("file"), on_delete=models.CASCADE, related_name="sections")
     kind = models.CharField(_("section"), max_length=20, choices=SectionKind.choices)
@@ -124,6 +144,8 @@ class ReviewerQuerySet(models.QuerySet):
 class FileReviewer(models.Model):
     """A person discipline inspection names to read one cadre's files (e.g. the organisation department
     before an appointment), with the reason and until when."""
+
+    access_org_field = "member__organisation"
 
     member = models.ForeignKey(Member, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="file_reviewers")
     user = models.ForeignKey(
