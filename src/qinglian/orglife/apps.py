@@ -51,3 +51,7 @@ class OrglifeConfig(AppConfig):
             (records.TALK, _("Talk"), records.talk_search, records.talk_resolve, 30),
         ]:
             registry.add_record_kind(RecordKind(key, label, search, resolve, order))
+        # --- talks received and appraisal grades as facts about a person (integrity files, opinion replies)
+        from qinglian.orglife import facts
+
+        registry.add_person_facts(30, facts.person_facts)
