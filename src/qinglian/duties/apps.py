@@ -44,3 +44,7 @@ class DutiesConfig(AppConfig):
         from qinglian.duties import demo
 
         registry.add_demo(42, demo.load)
+        # --- assessment results as facts about a person (integrity files, opinion replies)
+        from qinglian.duties import facts
+
+        registry.add_person_facts(50, facts.assessment_results)
