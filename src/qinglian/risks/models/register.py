@@ -304,6 +304,7 @@ class RiskReview(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ReviewQuerySet.as_manager()
+    access_org_field = "point__organisation"  # scope_q reads the unit through the point
 
     class Meta:
         verbose_name = _("risk review")
