@@ -23,4 +23,5 @@ class RisksConfig(AppConfig):
         # --- monitoring: warnings, heat map, to-dos, reminders, indicators
         # --- files: integrity files, named reviewers, the file access log
         # --- opinion: integrity opinion replies
+        nav("risks_opinion", _("Integrity opinion replies"), "risks:opinion_list", "envelope-paper", "risks.opinion", 78)
         # --- conflicts: supplier register, conflict checks, matches
