@@ -97,8 +97,7 @@ BRANCH_FORMS = frozenset({"分公司", "分店", "分厂", "分行", "支行", "
 FORM_LENGTHS = sorted({len(form) for form in FORMS}, reverse=True)
 FORM_SET = frozenset(FORMS)
 
-INDUSTRIES = frozenset(
-    """
+_INDUSTRY_WORDS = """
     科技 技术 信息 信息技术 信息科技 网络 网络科技 软件 电子 数码 通信 通讯 智能 数据 大数据 互联网 计算机 系统 集成
     系统集成 贸易 商贸 经贸 工贸 进出口 国际贸易 实业 投资 控股 发展 管理 企业管理 咨询 顾问 服务 商务 商业
     建设 建筑 工程 建筑工程 建设工程 土木 市政 路桥 水利 安装 装饰 装修 设计 规划 园林 绿化 景观 劳务 劳务派遣
@@ -109,8 +108,8 @@ INDUSTRIES = frozenset(
     会计师事务所 律师事务所 评估 检测 监理 造价 招标 代理 金融 担保 保险 证券 纺织 服装 服饰 鞋业 电器 家电 照明
     光电 仪器 仪表 石油 燃气 水务 热力 销售 制造 加工 生产 供应 批发 零售 电梯 消防 安防 工业 能源科技
     饭店 商店 书店 药店 花店 便利店 门店 超市 加工厂 印刷厂 修理厂
-    """.split()
-)
+"""
+INDUSTRIES = frozenset(_INDUSTRY_WORDS.split())
 INDUSTRY_LENGTHS = sorted({len(word) for word in INDUSTRIES}, reverse=True)
 
 BRACKETED = re.compile(r"[(\[{【〔［｛<《](.*?)[)\]}】〕］｝>》]")
