@@ -20,7 +20,23 @@ class RisksConfig(AppConfig):
         # Each area registers its menu entries, to-dos, reminders, indicators, record kinds and demo in its own block.
         # --- register: posts, risk points, measures, reviews, incidents
         # --- rounds: identification campaigns, progress, comparison with the round before
+        from qinglian.risks import reminders as risk_reminders
+        from qinglian.risks import todos as risk_todos
+
+        nav("risks_rounds", _("Identification rounds"), "risks:round_list", "arrow-repeat", "risks.view", 73)
+        registry.add_todos(risk_todos.holder_todos)
+        registry.add_todos(risk_todos.reviewer_todos)
+        registry.add_todos(risk_todos.consult_todos)
+        registry.add_todos(risk_todos.approver_todos)
+        registry.add_reminders(risk_reminders.round_due_reminders)
         # --- monitoring: warnings, heat map, to-dos, reminders, indicators
+        from qinglian.risks import indicators as risk_indicators
+
+        nav("risks_warnings", _("Risk warnings"), "risks:warnings", "exclamation-triangle", "risks.view", 74)
+        nav("risks_heat_map", _("Risk heat map"), "risks:heat_map", "grid-3x3", "risks.view", 75)
+        registry.add_todos(risk_todos.review_overdue_todos)
+        registry.add_reminders(risk_reminders.review_overdue_reminders)
+        risk_indicators.register()
         # --- files: integrity files, named reviewers, the file access log
         # --- opinion: integrity opinion replies
         nav("risks_opinion", _("Integrity opinion replies"), "risks:opinion_list", "envelope-paper", "risks.opinion", 78)

@@ -206,6 +206,7 @@ class HeatCell:
     """The points of one unit and process: how many of each level, and the highest (most serious) level."""
 
     counts: dict[int, int] = field(default_factory=lambda: {level: 0 for level in Level.values})
+    process: str | None = None  # the column's process ("" for points by post alone); None for totals
 
     @property
     def total(self) -> int:
@@ -264,13 +265,13 @@ def heat_map(root: Organisation, *, user=None) -> HeatMap:
         columns.append(("", str(NO_PROCESS)))
     index = {value: i for i, (value, _label) in enumerate(columns)}
     rows: dict[int, HeatRow] = {}
-    column_totals = [HeatCell() for _column in columns]
+    column_totals = [HeatCell(process=value) for value, _label in columns]
     total = HeatCell()
     for org_id, process, level, n in counts:
         unit = _row_unit(orgs[org_id], root)
         row = rows.get(unit.pk)
         if row is None:
-            row = rows[unit.pk] = HeatRow(unit, [HeatCell() for _column in columns], HeatCell())
+            row = rows[unit.pk] = HeatRow(unit, [HeatCell(process=value) for value, _label in columns], HeatCell())
         i = index[process]
         for cell in (row.cells[i], row.total, column_totals[i], total):
             cell.add(level, n)

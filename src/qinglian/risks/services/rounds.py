@@ -115,7 +115,8 @@ def _latest_per_organiser(rounds, root: Organisation | None) -> list[RiskRound]:
     return ([nearest] if nearest else []) + below
 
 
-def _near(root: Organisation | None) -> Q:
+def near_q(root: Organisation | None) -> Q:
+    """Rounds that cover root (run at root or above it) or run within its subtree."""
     if root is None:
         return Q()
     return Q(organisation__path__in=ancestor_paths(root.path)) | Q(
@@ -128,7 +129,7 @@ def rounds_in_force(
 ) -> list[RiskRound]:
     """The rounds whose approved points make up the register in force over root's subtree (everywhere when
     root is None): the nearest organiser's at or above root, and those of organisers below it."""
-    rounds = _closed(year, on).filter(_near(root)).select_related("organisation")
+    rounds = _closed(year, on).filter(near_q(root)).select_related("organisation")
     return _latest_per_organiser(rounds.order_by("organisation__path", "-year"), root)
 
 
@@ -149,7 +150,7 @@ def register_in_force(org: Organisation, *, on: date | None = None):
 def open_rounds(root: Organisation | None = None) -> list[RiskRound]:
     """The rounds being identified over root's subtree: the nearest open round at or above root and the open
     rounds of committees below it."""
-    rounds = RiskRound.objects.open().filter(_near(root)).select_related("organisation")
+    rounds = RiskRound.objects.open().filter(near_q(root)).select_related("organisation")
     return _latest_per_organiser(rounds.order_by("organisation__path", "-year"), root)
 
 
@@ -179,10 +180,13 @@ def may_manage(user, risk_round: RiskRound) -> bool:
     return can(user, MANAGE, risk_round)
 
 
-def committees_managed(user, root: Organisation | None = None):
-    """The active committees (within root's subtree, when given) where the user may run rounds."""
+def committees_managed(user, *, near: Organisation | None = None):
+    """The active committees where the user may run rounds (those covering `near` or within its subtree, when
+    given)."""
     found = Organisation.objects.visible_to(user, MANAGE).active().filter(kind=Organisation.Kind.COMMITTEE)
-    return (found.subtree(root) if root is not None else found).order_by("path")
+    if near is not None:
+        found = found.filter(Q(path__in=ancestor_paths(near.path)) | subtree_q(near.path))
+    return found.order_by("path")
 
 
 # --- opening a round ---------------------------------------------------------------------------------------
@@ -561,6 +565,11 @@ class ProgressRow:
     def share(self, status: str) -> float:
         """The width of a status's part of the unit's bar, in percent of its points."""
         return round(getattr(self, status) * 100 / self.points, 1) if self.points else 0
+
+    @property
+    def shares(self) -> list[tuple[str, float]]:
+        """(status, percent of the unit's points) for the parts of its bar, in BAR_STATUSES order."""
+        return [(status, self.share(status)) for status in BAR_STATUSES]
 
     def add(self, other: ProgressRow) -> None:
         for name in ("posts", "posts_covered", "draft", "proposed", "reviewed", "approved", "returned", "withdrawn"):
