@@ -8,7 +8,7 @@ import io
 
 import docx as python_docx
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qinglian.core.models import AuditEvent
 from qinglian.core.registry import FACT_TALKS
@@ -40,7 +40,8 @@ def signed(cast):
     b1 = cadre(cast.members["b1"])
     file_make(b1, YEAR)
     conflict_confirmed(b1, by=cast.inspector)
-    with person_facts({b1.pk: [(FACT_TALKS, this_year(), "廉政谈话", "")]}, topics=(FACT_TALKS,)):
+    talk = [(FACT_TALKS, this_year(), "廉政谈话", "")]
+    with person_facts({b1.pk: talk}, topics=(FACT_TALKS,)), translation.override("zh-hans"):
         reply = reply_make(b1, cast.inspector)
     return services.reply_sign(
         reply=reply,

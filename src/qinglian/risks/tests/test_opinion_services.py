@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qinglian.core.models import AuditEvent
 from qinglian.core.registry import FACT_CLUES, FACT_SANCTIONS, FACT_TALKS
@@ -47,7 +47,7 @@ def test_compile_gathers_the_file_the_declarations_a_talk_and_a_confirmed_confli
     old_file = file_make(b1, YEAR - 5)  # outside the three years: not read
     conflict_confirmed(b1, by=cast.inspector)
     talk = [(FACT_TALKS, this_year(), "廉政谈话", "由纪委书记谈话")]
-    with person_facts({b1.pk: talk}, topics=(FACT_TALKS,)):
+    with person_facts({b1.pk: talk}, topics=(FACT_TALKS,)), translation.override("zh-hans"):
         reply = reply_make(b1, cast.inspector)
 
     facts = reply.facts
@@ -118,7 +118,7 @@ def test_a_clean_record_says_so_only_when_clues_and_sanctions_are_kept(cast, b1,
 
 def test_a_clue_also_bars_the_clean_conclusion(cast, b1):
     clue = [(FACT_CLUES, this_year(6, 1), "反映其违规收受礼金", "正在核查")]
-    with person_facts({b1.pk: clue}, topics=(FACT_CLUES, FACT_SANCTIONS)):
+    with person_facts({b1.pk: clue}, topics=(FACT_CLUES, FACT_SANCTIONS)), translation.override("zh-hans"):
         reply = reply_make(b1, cast.inspector)
     assert reply.facts["concerns"] == ["clues"]
     assert "反映其违规收受礼金" in reply.body and "有反映其问题的线索" in reply.body
