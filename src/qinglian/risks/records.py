@@ -22,7 +22,7 @@ def _reviews(user):
             "pk",
             "reviewed_on",
             "level_after",
-            "point__pk",
+            "point__id",
             "point__title",
             "point__organisation__name",
             "point__organisation__short_name",

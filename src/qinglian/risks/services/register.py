@@ -785,7 +785,7 @@ def incident_link(
 def _notify_incident(point: RiskPoint, incident: RiskIncident, actor) -> None:
     actor_pk = getattr(actor, "pk", None)
     owners = [
-        m.user
+        m.owner.user
         for m in point.measures.select_related("owner__user")
         if m.owner_id and m.owner.user_id and m.owner.user.is_active
     ]
