@@ -38,6 +38,12 @@ class RisksConfig(AppConfig):
         registry.add_reminders(risk_reminders.review_overdue_reminders)
         risk_indicators.register()
         # --- files: integrity files, named reviewers, the file access log
+        from qinglian.risks.services import files as integrity_files
+
+        nav("risks_file_mine", _("My integrity file"), "risks:file_mine", "folder-check", None, 76)
+        nav("risks_files", _("Integrity files"), "risks:file_list", "folder2-open", integrity_files.FILE_REVIEW, 77)
+        registry.add_todos(integrity_files.file_todos)
+        registry.add_indicator("risks.files_submitted_rate", integrity_files.files_submitted_rate)
         # --- opinion: integrity opinion replies
         nav("risks_opinion", _("Integrity opinion replies"), "risks:opinion_list", "envelope-paper", "risks.opinion", 78)
         # --- conflicts: supplier register, conflict checks, matches
