@@ -47,3 +47,5 @@ class RisksConfig(AppConfig):
         # --- opinion: integrity opinion replies
         nav("risks_opinion", _("Integrity opinion replies"), "risks:opinion_list", "envelope-paper", "risks.opinion", 78)
         # --- conflicts: supplier register, conflict checks, matches
+        nav("risks_suppliers", _("Supplier register"), "risks:supplier_list", "truck", "risks.conflicts", 79)
+        nav("risks_conflicts", _("Conflict checks"), "risks:conflict_check_list", "intersect", "risks.conflicts", 80)
