@@ -45,7 +45,8 @@ class RisksConfig(AppConfig):
         registry.add_todos(integrity_files.file_todos)
         registry.add_indicator("risks.files_submitted_rate", integrity_files.files_submitted_rate)
         # --- opinion: integrity opinion replies
-        nav("risks_opinion", _("Integrity opinion replies"), "risks:opinion_list", "envelope-paper", "risks.opinion", 78)
+        opinion = "risks.opinion"
+        nav("risks_opinion", _("Integrity opinion replies"), "risks:opinion_list", "envelope-paper", opinion, 78)
         # --- conflicts: supplier register, conflict checks, matches
         nav("risks_suppliers", _("Supplier register"), "risks:supplier_list", "truck", "risks.conflicts", 79)
         nav("risks_conflicts", _("Conflict checks"), "risks:conflict_check_list", "intersect", "risks.conflicts", 80)

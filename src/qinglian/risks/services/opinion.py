@@ -149,7 +149,7 @@ def _file_facts(member: Member, years: list[int]) -> tuple[list[dict], dict[str,
     by_file: dict[int, dict[str, FileSection]] = {}
     for section in sections:
         by_file.setdefault(section.file_id, {})[section.kind] = section
-    summary, declared = [], {key: [] for key in DECLARED_KEYS}
+    summary, seen = [], {}
     for file in files:
         kinds = by_file.get(file.pk, {})
         summary.append(
@@ -173,7 +173,10 @@ def _file_facts(member: Member, years: list[int]) -> tuple[list[dict], dict[str,
             for row in (section.data or {}).get(list_key) or []:
                 if isinstance(row, dict):
                     kept = {name: _plain(row.get(name)) for name in fields}
-                    declared[key].append({"year": file.year, "section_id": section.pk, **kept})
+                    # A business or a relative abroad is declared again every year: one fact, the latest file's.
+                    entry = {"year": file.year, "section_id": section.pk, **kept}
+                    seen.setdefault(key, {})[tuple(kept.items())] = entry
+    declared = {key: list(seen.get(key, {}).values()) for key in DECLARED_KEYS}
     return summary, declared, files
 
 
