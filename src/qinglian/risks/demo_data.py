@@ -262,7 +262,7 @@ RISKS = [
     ),
 ]
 
-# New risk points proposed in this year's round (unit, posts preferred, process, title, criteria, l, i, text, causes, measures).
+# New risk points proposed in this year's round, in the shape of RISKS.
 NEW_RISKS = [
     (
         "procurement",
@@ -294,3 +294,35 @@ NEW_RISKS = [
 OPINION = "同意该风险点及等级。防控措施应明确到具体责任人，并建立季度自查台账。"
 REVIEW_OK = "防控措施已落实，近期未发现问题，风险等级维持不变。"
 REVIEW_RAISE = "近期审计发现同类问题，措施执行不到位，建议提高风险等级并开展专项整改。"
+
+# Trade names and industries the demo's supplier register is made of.
+TRADE_NAMES = [
+    "华兴", "鼎盛", "博达", "金诚", "瑞丰", "宏远", "正泰", "新航", "中科", "汇通", "恒昌", "嘉禾", "天成", "永安",
+    "众信", "联创", "东方", "明德", "安泰", "润泽", "鑫源", "远洋", "卓越", "海纳", "信诚", "启明", "智远", "长青",
+]  # fmt: skip
+INDUSTRIES = [
+    ("信息技术", "软件开发、信息系统集成服务", "service"),
+    ("建设工程", "房屋建筑和市政工程施工", "contractor"),
+    ("办公设备", "办公设备、计算机及耗材销售", "supplier"),
+    ("物业管理", "物业管理、保洁服务", "service"),
+    ("工程造价咨询", "工程造价咨询、招标代理", "service"),
+    ("商贸", "日用百货、办公用品批发零售", "supplier"),
+    ("会计师事务所", "审计、会计咨询", "service"),
+    ("印务", "包装装潢、其他印刷品印刷", "supplier"),
+]
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚"]
+
+# The two planted conflicts and the near-miss: what the cadre declared and what the supplier register says.
+CONFLICT_BUSINESS = {
+    "declared": "江州恒信达建设工程有限公司",
+    "supplier": "恒信达建设工程（江州）有限责任公司",
+    "business": "局机关办公楼维修改造工程施工",
+}
+CONFLICT_SON = {"company": "江州市博远信息技术有限公司", "business": "预算管理一体化系统运维服务"}
+NEAR_MISS = {
+    "declared": "江州市恒信商贸有限公司",
+    "supplier": "江州市恒信达商贸有限公司",
+    "business": "办公用品协议供货",
+}
+RETURN_REASON = "“分管工作”一栏未填写，请补充后重新提交。"
