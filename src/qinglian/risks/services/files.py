@@ -32,6 +32,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 
@@ -458,7 +459,9 @@ def section_clean(shape: Shape, data, old: dict | None = None) -> dict:
     for rows in shape.lists:
         given = data.get(rows.key) or []
         if not isinstance(given, list):
-            errors.setdefault(rows.key, []).append(_("“{list}” must be a list of rows.").format(list=str(rows.label)))
+            errors.setdefault(rows.key, []).append(
+                _("“{list}” must be a list of rows.").format(list=capfirst(str(rows.label)))
+            )
             continue
         old_rows = [row for row in old.get(rows.key) or [] if isinstance(row, dict)]
         field_keys = {f.key for f in rows.fields}
@@ -472,7 +475,7 @@ def section_clean(shape: Shape, data, old: dict | None = None) -> dict:
             if all(_blank(value) for value in row.values()):
                 continue
             n = len(kept) + 1
-            where = _("{list}, row {n}").format(list=str(rows.label), n=n)
+            where = _("{list}, row {n}").format(list=capfirst(str(rows.label)), n=n)
             old_row = old_rows[n - 1] if n - 1 < len(old_rows) else None
             out: dict = {}
             for key in row:
