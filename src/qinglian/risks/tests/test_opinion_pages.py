@@ -148,6 +148,7 @@ def test_edit_sign_and_a_signed_reply_no_longer_offers_forms(cast, login, b1, en
     assert reply.status == ReplyStatus.SIGNED and reply.body == "经审核，同意。"
     page = _page(client.get(reverse("risks:opinion_detail", args=[reply.pk])))
     assert "the reply no longer changes" in page and "Sign the reply" not in page and "Save the draft" not in page
+    assert "no section of an integrity file was handed in" in page  # b1 has no file
     response = client.post(
         reverse("risks:opinion_update", args=[reply.pk]),
         {"version": reply.version, "requested_by": "人事处", "number": "", "body": "偷改"},

@@ -180,9 +180,13 @@ def _checklist(reply: OpinionReply, user) -> dict:
         {"topic": topic, "label": label, **facts.get("topics", {}).get(topic, {"held": False, "items": []})}
         for topic, label in services.TOPIC_LABELS
     ]
+    handed_in = any(
+        s["status"] not in (services.MISSING, SectionStatus.DRAFT) for file in files.values() for s in file["sections"]
+    )
     return {
         "years": years,
         "declared": declared,
+        "handed_in": handed_in,
         "topics": topics,
         "conflicts": facts.get("conflicts", []),
         "links": links,
