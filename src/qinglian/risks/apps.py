@@ -19,6 +19,12 @@ class RisksConfig(AppConfig):
 
         # Each area registers its menu entries, to-dos, reminders, indicators, record kinds and demo in its own block.
         # --- register: posts, risk points, measures, reviews, incidents
+        from qinglian.risks import records
+
+        nav("risks_register", _("Integrity-risk register"), "risks:point_list", "shield-exclamation", "risks.view", 70)
+        nav("risks_mine", _("My risk points"), "risks:my_points", "person-exclamation", None, 71)
+        nav("risks_posts", _("Posts"), "risks:post_list", "person-badge", "risks.view", 72)
+        records.register()
         # --- rounds: identification campaigns, progress, comparison with the round before
         from qinglian.risks import reminders as risk_reminders
         from qinglian.risks import todos as risk_todos
