@@ -27,7 +27,7 @@ from qinglian.risks.vocab import ReplyStatus, SectionStatus
 
 DRAFT_MARK = "草稿　未签发　不作正式回复使用"
 HEADERS = ["年度", "廉政档案", "报告的有关事项", "谈话、评议和考核", "问题线索、处分和利益冲突"]
-WIDTHS = [1.6, 2.9, 4.5, 3.5, 3.5]
+WIDTHS = [1.9, 2.7, 4.5, 3.5, 3.4]
 
 
 def reply_title(reply: OpinionReply) -> str:
@@ -109,6 +109,7 @@ def reply_document(reply: OpinionReply):
     cadre = facts.get("cadre", {})
     since = zh_day(facts.get("since", ""))
     docx.add_paragraph(doc, f"附：{cadre.get('name', reply.member.name)}同志党风廉政情况核查表", bold=True, size=14)
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True  # never the heading alone at the foot of a page
     docx.add_fields(
         doc,
         [
