@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import paginate
+from ninja.pagination import PageNumberPagination, paginate
 
 from qinglian.core.models import Job
 from qinglian.core.paging import IdPageNumberPagination
@@ -350,7 +350,7 @@ def _check(request, check_id: int) -> ConflictCheck:
 
 
 @router.get("/conflicts/checks", response=list[CheckOut], summary="Conflict-of-interest checks, latest first")
-@paginate(IdPageNumberPagination)
+@paginate(PageNumberPagination)  # not the id-first pagination, which would drop the count of pending matches
 def check_list(request, org_id: int | None = None):
     checks = _checks(request).annotate(pending=Count("found", filter=Q(found__status=MatchStatus.PENDING)))
     checks = checks.order_by("-started_at", "-pk")  # GROUP BY drops the model's ordering

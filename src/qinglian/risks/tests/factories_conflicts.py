@@ -27,6 +27,14 @@ def id_number(n: int, born: date = date(1978, 4, 12), address: str = "110101") -
     return idcard.make(address, born, n % 1000)
 
 
+CITIES = ("上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "重庆", "天津")
+
+
+def branch_names(company: str = "恒信达科技有限公司", n: int = 10) -> list[str]:
+    """Names of a company's branches in other cities: each its own supplier, all with the company's key."""
+    return [f"{company}{city}分公司" for city in CITIES[:n]]
+
+
 def supplier_make(organisation, name: str = "北京恒信达科技有限公司", **values):
     return supplier_create(organisation=organisation, actor=None, name=name, **values)
 
