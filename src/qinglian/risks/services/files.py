@@ -52,6 +52,7 @@ from qinglian.core.registry import (
     registry,
 )
 from qinglian.orgs.access import can, has_permission, nearest_holders, nearest_q
+from qinglian.orgs.filters import name_query
 from qinglian.orgs.models import PATH_END, CommitteePost, Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
@@ -907,12 +908,12 @@ def cadres_for_review(user, root: Organisation):
 
 def cadres_filter(qs, *, year: int, unit: Organisation | None = None, status: str = "", q: str = ""):
     """The review list's filters: a unit's subtree; files awaiting review, not opened, returned, or complete
-    (every section submitted or beyond); a name (or its pinyin)."""
+    (every section submitted or beyond); a name (or the start of its pinyin, as on the member list)."""
     if unit is not None:
         qs = qs.filter(subtree_q(unit.path, "organisation__"))
     q = (q or "").strip()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(name_pinyin__icontains=q.replace(" ", "")))
+        qs = qs.filter(name_query(q))
     this_year = IntegrityFile.objects.filter(year=year)
     if status == "awaiting":
         qs = qs.filter(integrity_files__in=this_year.filter(sections__status=S.SUBMITTED))
