@@ -9,7 +9,7 @@ from qinglian.core.forms import StyledForm
 
 
 class RoundOpenForm(StyledForm):
-    organisation = forms.TypedChoiceField(label=_("Committee"), coerce=int, choices=())
+    organisation = forms.TypedChoiceField(label=_("Organising committee"), coerce=int, choices=())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("Title"), max_length=120)
     due_on = forms.DateField(

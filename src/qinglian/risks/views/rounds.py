@@ -177,7 +177,7 @@ def _detail(request, risk_round: RiskRound, *, status: int = 200, close_form=Non
         "round": risk_round,
         "rows": rows,
         "total": total,
-        "bar_statuses": services.BAR_STATUSES,
+        "bar_statuses": [(s, PointStatus(s).label) for s in services.BAR_STATUSES],
         "tabs": [(s, PointStatus(s).label, getattr(total, s)) for s in STATUS_TABS],
         "shown": shown,
         "page": id_page(points, per_page=PAGE_SIZE, number=request.GET.get("page")),
