@@ -40,7 +40,7 @@ from qinglian.core.registry import (
     FACT_TALKS,
 )
 from qinglian.orgs.access import can
-from qinglian.orgs.models import STEP, Member, subtree_q
+from qinglian.orgs.models import STEP, Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.risks.models import ConflictMatch, FileSection, IntegrityFile, OpinionReply
@@ -394,6 +394,8 @@ def reply_sign(*, reply: OpinionReply, signer_title: str, number: str, actor, ve
     )
     if not reply.body.strip():
         raise ValidationError({"body": _("The opinion cannot be empty.")})
+    # Two signatures in the agency at once must not both take the same number: they queue on its top unit's row.
+    Organisation.objects.select_for_update().filter(path=reply.member.organisation.path[:STEP]).first()
     now = timezone.now()
     _check_number(reply, number, timezone.localtime(now).year)
     reply.number, reply.signer_title = number, signer_title
