@@ -74,7 +74,7 @@ BASIS_ZH = {
     "person_name": "人员姓名相同",
 }
 TOPIC_ZH = {
-    FACT_TALKS: "谈话函询",
+    FACT_TALKS: "谈心谈话和廉政谈话",
     FACT_APPRAISAL: "民主评议",
     FACT_ASSESSMENT: "责任制考核",
     FACT_CLUES: "问题线索",
@@ -281,7 +281,7 @@ def chinese(facts: dict, purpose: str) -> str:
     topics = facts.get("topics", {})
     paragraphs = [
         f"你单位关于征求{name}同志党风廉政意见的函收悉。经查阅{name}同志{since}以来的廉政档案、个人有关事项报告，"
-        f"以及谈话函询、问题线索、党纪政务处分和利益冲突核查等有关情况，现将{name}同志党风廉政情况回复如下："
+        f"以及谈心谈话、问题线索、党纪政务处分和利益冲突核查等有关情况，现将{name}同志党风廉政情况回复如下："
     ]
     has_files = any(
         section["status"] not in (MISSING, SectionStatus.DRAFT)
@@ -296,10 +296,10 @@ def chinese(facts: dict, purpose: str) -> str:
         paragraphs.append(
             f"一、廉政档案和个人有关事项报告情况。{since}以来该同志廉政档案未填报，无个人有关事项报告记录可查。"
         )
-    talks = topic_line_zh(facts, FACT_TALKS, none="无谈话函询记录", since=since)
+    talks = topic_line_zh(facts, FACT_TALKS, none="无谈心谈话和廉政谈话记录", since=since)
     appraisal = topic_line_zh(facts, FACT_APPRAISAL, none="无民主评议记录", since=since)
     assessment = topic_line_zh(facts, FACT_ASSESSMENT, none="无责任制考核记录", since=since)
-    paragraphs.append(f"二、谈话函询、民主评议和考核情况。{talks}。{appraisal}。{assessment}。")
+    paragraphs.append(f"二、谈心谈话、民主评议和考核情况。{talks}。{appraisal}。{assessment}。")
     clues = topic_line_zh(facts, FACT_CLUES, none="未收到反映该同志问题的信访举报和问题线索", since=since)
     sanctions = topic_line_zh(facts, FACT_SANCTIONS, none="该同志未受到党纪政务处分", since=since)
     paragraphs.append(f"三、信访举报、问题线索和处分情况。{clues}。{sanctions}。")
@@ -369,7 +369,7 @@ def english(facts: dict, purpose: str) -> str:
             f"1. Integrity files and reports on personal matters. No integrity file has been filled in since {since}, "
             "so there is no report on personal matters to check."
         )
-    talks = _topic_line_en(facts, FACT_TALKS, "Talks and written inquiries", "No talk or written inquiry is on record")
+    talks = _topic_line_en(facts, FACT_TALKS, "Talks received", "No talk is on record")
     appraisal = _topic_line_en(facts, FACT_APPRAISAL, "Democratic appraisal", "No appraisal result is on record")
     assessment = _topic_line_en(
         facts, FACT_ASSESSMENT, "Responsibility assessment", "No assessment result is on record"
