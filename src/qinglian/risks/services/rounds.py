@@ -638,13 +638,17 @@ class PointChange:
 class RoundDiff:
     """This round's register against the round before: points added (not copied), copies changed (with the
     fields that differ), the round before's approved points left out (never copied, or their copy withdrawn),
-    and how many copies are unchanged."""
+    and the copies unchanged."""
 
     previous: RiskRound | None
     added: list[RiskPoint] = field(default_factory=list)
     changed: list[PointChange] = field(default_factory=list)
     left_out: list[RiskPoint] = field(default_factory=list)
-    unchanged: int = 0
+    same: list[RiskPoint] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.same)
 
     def only(self, keep) -> RoundDiff:
         """The same comparison narrowed to the points `keep(point)` accepts (the units a reader may see)."""
@@ -653,7 +657,7 @@ class RoundDiff:
             [p for p in self.added if keep(p)],
             [c for c in self.changed if keep(c.point)],
             [p for p in self.left_out if keep(p)],
-            self.unchanged,
+            [p for p in self.same if keep(p)],
         )
 
 
@@ -735,7 +739,7 @@ def round_diff(risk_round: RiskRound) -> RoundDiff:
         if changes:
             diff.changed.append(PointChange(point, point.copied_from, changes))
         else:
-            diff.unchanged += 1
+            diff.same.append(point)
     if previous is not None:
         copied = RiskPoint.objects.filter(round=risk_round, copied_from=OuterRef("pk"), status__in=LIVE_STATUSES)
         diff.left_out = list(

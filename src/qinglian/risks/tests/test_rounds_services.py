@@ -265,7 +265,8 @@ def test_the_diff_lists_points_added_changed_and_left_out(cast):
     assert "李娜" in fields["measures"][1] and "张伟" in fields["measures"][0]
     assert diff.left_out == [dropped, abandoned]
     narrowed = diff.only(lambda p: p.organisation_id == tree.branch_a.pk)
-    assert narrowed.left_out == [] and narrowed.added == [added]
+    assert narrowed.left_out == [] and narrowed.added == [added] and narrowed.unchanged == 1
+    assert diff.only(lambda p: p.organisation_id == tree.branch_b.pk).unchanged == 0
 
 
 def test_rounds_are_seen_by_those_with_a_unit_under_them(cast):
