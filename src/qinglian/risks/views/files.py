@@ -125,7 +125,7 @@ def file_list(request):
         "page": page,
         "counts": {
             "cadres": cadres.count(),
-            "opened": this_year.count(),
+            "unopened": cadres.exclude(integrity_files__year=year).count(),
             "awaiting": this_year.filter(sections__status=S.SUBMITTED).distinct().count(),
             "complete": this_year.annotate(left=Count("sections", filter=Q(sections__status__in=services.EDITABLE)))
             .filter(left=0)
