@@ -37,7 +37,6 @@ from qinglian.risks.names import (
     bigrams,
     company_core,
     company_region,
-    core_similarity,
     dice,
     industry_similarity,
     normalise_credit_code,
@@ -150,6 +149,7 @@ class SupplierIndex:
         self.industries: list[str] = []
         self.grams: list[frozenset[str]] = []
         self._regions: dict[int, str] = {}
+        self._employers: dict[str, tuple[str, dict[int, float]]] = {}
         for position, supplier in enumerate(self.suppliers):
             if supplier.credit_code:
                 self.by_code[supplier.credit_code].append(position)
@@ -213,6 +213,22 @@ class SupplierIndex:
                     found.append((position, round(score, 4)))
         return found
 
+    def employer(self, name: str, min_similarity: float) -> tuple[str, dict[int, float]]:
+        """An employer's key and the suppliers it is by name ({position: similarity}), worked out once per name."""
+        found = self._employers.get(name)
+        if found is None:
+            core = company_core(name)
+            at: dict[int, float] = {}
+            if core.key:
+                for position in self.by_key.get(core.key, ()):
+                    at[position] = 1.0
+                for position, score in self.similar(core.trade, core.industry, min_similarity):
+                    at[position] = score
+                if core.region:  # another province's company of that name is another company
+                    at = {p: a for p, a in at.items() if not self.region(p) or self.region(p) == core.region}
+            found = self._employers[name] = (core.key, at)
+        return found
+
 
 def person_key(name: str) -> str:
     """A person's name as written in both registers: no spaces, one kind of middle dot (阿依古丽·买买提)."""
@@ -269,29 +285,24 @@ def _person_reasons(declaration: Declaration, index: SupplierIndex, min_similari
     candidates = index.by_person.get(person_key(declaration.person))
     if not candidates:
         return
-    employer = company_core(declaration.employer)
-    if not employer.key:
+    # The suppliers the employer is (by name) are few; the suppliers whose people share a common name are many:
+    # look the employer up once and keep the names found among its suppliers.
+    employer, at_employer = index.employer(declaration.employer, min_similarity)
+    if not at_employer:
         return
     for position, role in candidates:
+        alike = at_employer.get(position)
+        if alike is None:
+            continue
         supplier = index.suppliers[position]
         if role == LEGAL_REPRESENTATIVE and declaration.person_index and supplier.legal_rep_index:
             continue  # both numbers known: equal is a person_id match above, different is another person
-        region = index.region(position)
-        if employer.region and region and employer.region != region:
-            continue
-        if employer.key == supplier.key:
-            alike = 1.0
-        else:
-            trade, industry = index.trades[position], index.industries[position]
-            alike = core_similarity(employer.trade, employer.industry, trade, industry)
-        if alike < min_similarity:
-            continue
         details = {
             "matched": role,
             "supplier_person": declaration.person,
-            "employer_key": employer.key,
+            "employer_key": employer,
             "supplier_key": supplier.key,
-            "similarity": round(alike, 4),
+            "similarity": alike,
         }
         yield position, _Reason(PERSON_NAME, round(PERSON_NAME_WEIGHT * alike, 4), declaration, details)
 
