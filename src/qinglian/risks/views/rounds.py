@@ -33,7 +33,7 @@ from qinglian.risks.vocab import PointStatus
 
 PAGE_SIZE = 30
 DIFF_SHOWN = 100
-STATUS_TABS = ("approved", "reviewed", "proposed", "draft", "returned", "withdrawn")
+STATUS_TABS = ("proposed", "reviewed", "approved", "returned", "draft", "withdrawn")
 
 
 def _int(value) -> int | None:
