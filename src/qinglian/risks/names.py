@@ -83,6 +83,10 @@ PLACES = _place_forms()
 PLACE_LENGTHS = sorted({len(form) for form in PLACES}, reverse=True)
 # A county or district written after a place (北京市海淀区…): dropped with it when the rest stays a name.
 DISTRICT = re.compile(r"^[\u4e00-\u9fff]{2,3}?[区县]")
+# A place not in the lists, known by its suffix (江州市…, 安吉县…), or a short name in brackets (…（江州）有限公司).
+OTHER_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,3}?[市县]")
+NOT_PLACES = frozenset({"市政", "市场", "县域"})  # 恒信达市政工程 is not the city of 恒信达
+BRACKET_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,3}[市县区]?$")
 
 # --- organisational forms and industries ------------------------------------------------------------------------
 
@@ -139,9 +143,12 @@ def _fold(name: str) -> str:
 
 
 def _bracket_drops(content: str) -> bool:
-    """A bracketed part that says where or what kind the company is, not who it is."""
+    """A bracketed part that says where or what kind the company is, not who it is: a place (one of ours, or any
+    short name — brackets in a registered name hold the place or the form), or an organisational form."""
     text = DROP.sub("", content)
-    return not text or text in PLACES or text in FORM_SET or _strip_forms(text)[0] == ""
+    if not text or text in PLACES or text in FORM_SET or _strip_forms(text)[0] == "":
+        return True
+    return bool(BRACKET_PLACE.match(text)) and text not in INDUSTRIES
 
 
 def _strip_forms(text: str) -> tuple[str, bool]:
@@ -196,15 +203,21 @@ def _strip_places(text: str) -> tuple[str, str]:
         for length in PLACE_LENGTHS:
             head = text[:length]
             if len(text) > length and head in PLACES:
-                rest = text[length:]
-                district = DISTRICT.match(rest) if head.endswith("市") else None
-                if district and _keeps_trade(rest[district.end() :]):
-                    rest = rest[district.end() :]
-                if _keeps_trade(rest):
-                    region = region or PLACES[head]
-                    text = rest
-                    stripped = True
                 break
+        else:
+            other = OTHER_PLACE.match(text)
+            head = other.group(0) if other and text[other.end() - 1 : other.end() + 1] not in NOT_PLACES else ""
+        if not head:
+            break
+        rest = text[len(head) :]
+        district = DISTRICT.match(rest) if head.endswith("市") else None
+        if district and _keeps_trade(rest[district.end() :]):
+            rest = rest[district.end() :]
+        if _keeps_trade(rest):
+            # Only the listed places say which province; another one is dropped but compares with nothing.
+            region = region or PLACES.get(head, "")
+            text = rest
+            stripped = True
     return text, region
 
 

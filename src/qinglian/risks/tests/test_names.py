@@ -53,6 +53,15 @@ def test_partnerships_sole_proprietors_and_workshops_lose_their_form():
     assert normalise_company("长沙恒信酒店") == "恒信酒店"  # 店 of 酒店 is the trade, not a form
 
 
+def test_a_place_not_in_the_list_is_known_by_its_suffix_or_its_brackets():
+    assert normalise_company("江州市恒信商贸有限公司") == "恒信商贸"
+    assert normalise_company("安吉县恒信竹木制品厂") == "恒信竹木制品"
+    assert normalise_company("恒信达建设工程（江州）有限责任公司") == "恒信达建设工程"
+    assert normalise_company("恒信达市政工程有限公司") == "恒信达市政工程"  # 市政 is the trade, not a city
+    assert normalise_company("恒信达（科技）有限公司") == "恒信达科技"  # an industry in brackets stays
+    assert company_region("江州市恒信商贸有限公司") == ""  # dropped, but it names no province we know
+
+
 def test_a_place_is_kept_when_nothing_else_would_name_the_company():
     assert normalise_company("北京饭店") == "北京饭店"
     assert normalise_company("金华科技有限公司") == "金华科技"
@@ -88,6 +97,7 @@ def test_names_of_the_same_company_written_loosely_reach_the_threshold(a, b):
         ("恒信达科技有限公司", "恒新达科技有限公司"),  # one character apart is another company
         ("恒信达科技有限公司", "恒信达贸易有限公司"),  # the same trade name in another trade
         ("北京华信科技有限公司", "北京中信科技有限公司"),
+        ("江州市恒信商贸有限公司", "江州市恒信达商贸有限公司"),  # a shared place does not make names alike
     ],
 )
 def test_near_misses_stay_below_the_threshold(a, b):
