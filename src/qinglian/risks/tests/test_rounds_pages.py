@@ -187,3 +187,23 @@ def test_closing_withdraws_drafts_and_a_stale_version_is_refused(cast, login, en
     draft.refresh_from_db()
     current.refresh_from_db()
     assert draft.status == "withdrawn" and current.status == "closed"
+
+
+def test_refused_openings_and_closings_change_nothing(cast, login, current):
+    for user in (cast.secretary, cast.secretary_b, cast.auditor, cast.inspector, cast.member):
+        client = login(user)
+        response = client.post(reverse("risks:round_close", args=[current.pk]), {"version": current.version})
+        assert response.status_code == 404
+        response = client.post(
+            reverse("risks:round_create"),
+            {
+                "organisation": cast.tree.root.pk,
+                "year": this_year() + 1,
+                "title": "越权开启",
+                "due_on": day(9).isoformat(),
+            },
+        )
+        assert response.status_code == 404
+    current.refresh_from_db()
+    assert current.status == "open" and current.version == 1
+    assert not RiskRound.objects.filter(title="越权开启").exists()
