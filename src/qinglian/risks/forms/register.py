@@ -188,9 +188,7 @@ def initial_from_post(data, *, form: forms.Form, rows: bool = True) -> tuple[dic
             key = f"{MEASURES_PREFIX}-{i}-"
             if data.get(key + "DELETE"):
                 continue
-            row = {name: data.get(key + name, "") for name in ("id", "text", "owner", "due_on")}
-            if any(row.values()):
-                measures.append(row)
+            measures.append({name: data.get(key + name, "") for name in ("id", "text", "owner", "due_on")})
     return initial, measures
 
 
