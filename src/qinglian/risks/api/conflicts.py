@@ -386,7 +386,7 @@ def match_list(request, check_id: int, status: str = "", basis: str = ""):
         matches = matches.filter(status=status)
     if basis in MatchBasis.values:
         matches = matches.filter(basis=basis)
-    return matches.select_related("member", "supplier", "decided_by")
+    return services.in_work_order(matches.select_related("member", "supplier", "decided_by"))
 
 
 @router.post("/conflicts/matches/{match_id}/decide", response=MatchOut, summary="Confirm or dismiss, with a note")

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -780,6 +781,17 @@ def check_state(check: ConflictCheck) -> str:
     if check.job is None or check.job.status == Job.Status.FAILED:
         return "failed"
     return "running"
+
+
+def in_work_order(matches):
+    """Matches still to be checked first, then confirmed, then dismissed; the strongest first within each."""
+    order = Case(
+        When(status=MatchStatus.PENDING, then=Value(0)),
+        When(status=MatchStatus.CONFIRMED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return matches.order_by(order, "-score", "member_id", "pk")
 
 
 # --- decisions --------------------------------------------------------------------------------------------------

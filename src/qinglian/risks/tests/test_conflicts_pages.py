@@ -14,7 +14,7 @@ from qinglian.orgs.models import Role
 from qinglian.orgs.services import role_assign
 from qinglian.reports.xlsx import Sheet, workbook_bytes
 from qinglian.risks.models import ConflictCheck, ConflictMatch, Supplier
-from qinglian.risks.services.conflicts import check_execute, check_run, supplier_token
+from qinglian.risks.services.conflicts import check_execute, check_run, match_decide, supplier_token
 from qinglian.risks.tests.factories_conflicts import (
     branch_names,
     business_row,
@@ -268,3 +268,10 @@ def test_discipline_inspection_of_a_branch_sees_only_its_own(cast, client, check
     assert client.post(reverse("risks:conflict_match_decide", args=[match.pk]),
                        {"status": "dismissed", "note": "越权", "version": 1}).status_code == 404  # fmt: skip
     assert client.get(reverse("risks:supplier_edit", args=[match.supplier_id])).status_code == 404
+
+
+def test_leads_still_to_check_come_before_decided_ones(cast, inspector, check):
+    strongest = check.found.get(basis="person_id")
+    match_decide(match=strongest, status="dismissed", note="已核实", actor=cast.inspector, version=1)
+    page = inspector.get(reverse("risks:conflict_check_detail", args=[check.pk])).content.decode()
+    assert page.index("↔ 恒信达科技发展有限公司") < page.index("↔ 恒信达科技（北京）有限公司")

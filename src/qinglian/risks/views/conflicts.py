@@ -259,7 +259,7 @@ def check_detail(request, pk: int):
         matches = matches.filter(status=status)
     if basis in MatchBasis.values:
         matches = matches.filter(basis=basis)
-    matches = matches.select_related("member", "member__organisation", "supplier", "decided_by")
+    matches = services.in_work_order(matches.select_related("member", "member__organisation", "supplier", "decided_by"))
     page = id_page(matches, per_page=MATCHES_PER_PAGE, number=request.GET.get("page"))
     threshold = services.min_similarity(check.organisation)
     for match in page:
