@@ -15,7 +15,6 @@ roles. Every write is one transaction with its PointEvent and audit event: a ref
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -897,13 +896,3 @@ def member_points(user) -> dict:
         "registered": list(registered.order_by("level", "pk")),
         "own": list(own[:100]),
     }
-
-
-def points_with_measures(points: Iterable[RiskPoint]) -> list[RiskPoint]:
-    points = list(points)
-    by_point: dict[int, list] = {p.pk: [] for p in points}
-    for m in RiskMeasure.objects.filter(point__in=by_point).select_related("owner", "owner__organisation"):
-        by_point[m.point_id].append(m)
-    for p in points:
-        p.measure_rows = by_point[p.pk]
-    return points
