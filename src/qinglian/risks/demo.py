@@ -145,10 +145,13 @@ def _through(point: RiskPoint, users: dict, days: list[date], *, until: str = "a
     return point
 
 
-def _create(risk_round: RiskRound, branch: Organisation, row, users: dict, day: date, avoid: set[int]) -> RiskPoint:
+def _create(risk_round: RiskRound, branch: Organisation, row, users: dict, day: date, avoid: set[int]):
+    """Record one of the demo's points (None at a unit without anyone on its register to own the measures)."""
     _key, preferred, process, title, criteria, likelihood, impact, description, causes, measures = row
     post = _post(branch, preferred)
     owners = _owners(branch, post, avoid)
+    if not owners:
+        return None
     since = timezone.now()
     point = register.point_create(
         round=risk_round,
@@ -195,6 +198,8 @@ def _register(root: Organisation) -> dict:
             continue
         start = opened + timedelta(days=3 + n % 10)
         point = _create(last, branch, row, users, start, avoid)
+        if point is None:
+            continue
         days = [start + timedelta(days=d) for d in (2, 9, 16, 30)]
         points.append(_through(point, users, days))
     last = rounds.round_close(round=last, actor=office, version=last.version, on=opened + timedelta(days=60))
@@ -250,7 +255,8 @@ def _register(root: Organisation) -> dict:
         days = [day + timedelta(days=d) for d in (1, 6, 10, 14)]
         if point.post_id in member_posts:
             continue  # the demo member's post is still to be proposed
-        if n == 4:
+        owner = next((m.owner for m in point.measures.all() if m.owner), None)
+        if n == 4 and owner is not None:
             point = register.point_update(
                 point=point,
                 version=point.version,
@@ -264,7 +270,7 @@ def _register(root: Organisation) -> dict:
                 likelihood=point.likelihood,
                 impact=point.impact,
                 measures=[{"id": m.pk, "text": m.text, "owner": m.owner} for m in point.measures.all() if m.owner]
-                + [{"text": "电子评审系统账号实行“一人一号”，操作日志每月抽查", "owner": point.measures.first().owner}],
+                + [{"text": "电子评审系统账号实行“一人一号”，操作日志每月抽查", "owner": owner}],
             )
             _through(point, users, days, until="consult")
         elif n == 7:
@@ -293,9 +299,10 @@ def _register(root: Organisation) -> dict:
         if branch is not None:
             day = opened + timedelta(days=20 + n)
             point = _create(current, branch, row, users, day, avoid)
-            _through(
-                point, users, [day + timedelta(days=1), day + timedelta(days=5)], until="review" if n else "propose"
-            )
+            if point is not None:
+                _through(
+                    point, users, [day + timedelta(days=1), day + timedelta(days=5)], until="review" if n else "propose"
+                )
 
     # An audit finding at a point on the register raised it for review.
     found = RiskPoint.objects.filter(round=last, title="评审专家抽取信息泄露").first()
