@@ -270,9 +270,9 @@ def cadres_in(org: Organisation):
 
 @transaction.atomic
 def files_open_for_cadres(*, org: Organisation, year: int, actor) -> int:
-    """Open the year's file of every cadre of a unit's subtree who has none yet (discipline inspection); returns
-    how many were opened."""
-    if actor is not None and not may_review(actor, org):
+    """Open the year's file of every cadre of a unit's subtree who has none yet -- those whose files the actor
+    reviews (discipline inspection); returns how many were opened."""
+    if actor is not None and not has_permission(actor, FILE_REVIEW):
         raise PermissionDenied(_("Only discipline inspection may open the files of a unit's cadres."))
     _check_year(year)
     missing = (

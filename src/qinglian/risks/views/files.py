@@ -238,9 +238,7 @@ def _detail(request, file: IntegrityFile, *, status: int = 200, forms: dict | No
         "reviewers": services.reviewers_of(member) if may_review else None,
         "reviewer_form": (forms or {}).get("reviewer_form") or ReviewerForm() if may_review else None,
         "log": list(services.access_log(file)[:10]) if see_log else None,
-        "other_years": IntegrityFile.objects.filter(member=member).exclude(pk=file.pk).order_by("-year")
-        if see_log
-        else IntegrityFile.objects.none(),
+        "other_years": IntegrityFile.objects.filter(member=member).exclude(pk=file.pk).order_by("-year"),
     }  # fmt: skip
     by_pk = {str(s.pk): s for s in sections}
     for event in context["log"] or []:
