@@ -175,7 +175,10 @@ def file_open_for(request, pk: int):
     if member is None or not services.may_review(request.user, member):
         raise Http404(_("No such record, or it is not within your organisations."))
     form = OpenForm(request.POST)
-    year = form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year
+    if not form.is_valid():
+        messages.error(request, _("Choose a year."))
+        return redirect("risks:file_list")
+    year = form.cleaned_data["year"]
     try:
         file = services.file_open(member=member, year=year, actor=request.user)
     except ValidationError as exc:
@@ -187,12 +190,12 @@ def file_open_for(request, pk: int):
 # --- a file's page -----------------------------------------------------------------------------------------
 
 
-def _section_cards(request, file: IntegrityFile, forms: dict) -> list:
+def _section_cards(request, file: IntegrityFile, sections: list, forms: dict) -> list:
     user, member = request.user, file.member
     mine = services.is_cadre_self(user, member)
     reviews = services.may_review(user, member) and not mine
     cards = []
-    for section in services.sections_of(file):
+    for section in sections:
         version = {"version": section.version}
         posted = forms.get(section.pk, {})
         card = {
@@ -225,7 +228,7 @@ def _detail(request, file: IntegrityFile, *, status: int = 200, forms: dict | No
     context = {
         "file": file,
         "member": member,
-        "cards": _section_cards(request, file, forms or {}),
+        "cards": _section_cards(request, file, sections, forms or {}),
         "counts": services.file_status(sections),
         "facts": services.file_facts(member, file.year),
         "events": SectionEvent.objects.filter(section__file=file).select_related("actor", "section")
