@@ -27,7 +27,8 @@ def current_scope(request) -> Organisation | None:
 
 def scope_or_404(request) -> Organisation:
     """The organisation a scoped page works in; 404 for a user who can see none."""
-    if request.scope is None:
+    # request.scope is a lazy object: it is never None itself, but it is false when what it wraps is None.
+    if not request.scope:
         raise Http404
     return request.scope
 
