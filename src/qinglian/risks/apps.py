@@ -56,3 +56,7 @@ class RisksConfig(AppConfig):
         # --- conflicts: supplier register, conflict checks, matches
         nav("risks_suppliers", _("Supplier register"), "risks:supplier_list", "truck", "risks.conflicts", 79)
         nav("risks_conflicts", _("Conflict checks"), "risks:conflict_check_list", "intersect", "risks.conflicts", 80)
+        # --- demo: the register, rounds, files, conflicts and replies, after responsibility
+        from qinglian.risks import demo
+
+        registry.add_demo(45, demo.load)
