@@ -19,7 +19,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ ERRORS_KEPT = 1000
 PREVIEW_ROWS = 20
 INLINE_ROWS = 2000  # a larger confirmed import is saved by the worker, with progress
 CHUNK = 500  # values per IN (...) lookup: well under SQLite's 999 parameters
+# A check takes seconds; one not finished after this was abandoned (the worker stopped) and blocks nothing.
+RUN_LIMIT = timedelta(hours=1)
 SEPARATORS = re.compile(r"[,，、;；/\s]+")
 
 
@@ -670,9 +672,10 @@ def min_similarity(organisation: Organisation) -> float:
 
 
 def check_running(organisation: Organisation) -> ConflictCheck | None:
-    """The organisation's check still queued or running, if any."""
+    """The organisation's check still queued or running, if any (one abandoned by a stopped worker is not)."""
     return (
         ConflictCheck.objects.filter(organisation=organisation, finished_at__isnull=True)
+        .filter(started_at__gte=timezone.now() - RUN_LIMIT)
         .exclude(job__status=Job.Status.FAILED)
         .exclude(job__isnull=True)
         .first()
@@ -778,7 +781,7 @@ def check_state(check: ConflictCheck) -> str:
     """done, failed, or running (queued or at work)."""
     if check.finished_at is not None:
         return "done"
-    if check.job is None or check.job.status == Job.Status.FAILED:
+    if check.job is None or check.job.status == Job.Status.FAILED or check.started_at < timezone.now() - RUN_LIMIT:
         return "failed"
     return "running"
 

@@ -4,14 +4,18 @@ that nobody but discipline inspection hears of a match."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from qinglian.core.models import AuditEvent, Job, Notification
 from qinglian.orgs.services import Conflict, member_set_id_number
 from qinglian.risks.models import ConflictCheck, ConflictMatch, Supplier
 from qinglian.risks.services.conflicts import (
     check_run,
+    check_state,
     match_decide,
     supplier_create,
     supplier_delete,
@@ -284,3 +288,11 @@ def test_a_supplier_with_a_decided_match_stays_on_the_register(cast, declared, r
     supplier_delete(supplier=declared["husband"], actor=cast.inspector)  # its match is still undecided
     assert set(Supplier.objects.values_list("pk", flat=True)) == {company.pk, declared["near_miss"].pk,
                                                                   declared["namesake"].pk}  # fmt: skip
+
+
+def test_a_check_abandoned_by_a_stopped_worker_blocks_no_new_one(cast, declared):
+    stuck = check_run(organisation=cast.tree.root, actor=cast.inspector)  # queued; the worker never comes
+    ConflictCheck.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    stuck.refresh_from_db()
+    assert check_state(stuck) == "failed"
+    assert check_run(organisation=cast.tree.root, actor=cast.inspector).pk != stuck.pk
