@@ -296,3 +296,16 @@ def test_a_check_abandoned_by_a_stopped_worker_blocks_no_new_one(cast, declared)
     stuck.refresh_from_db()
     assert check_state(stuck) == "failed"
     assert check_run(organisation=cast.tree.root, actor=cast.inspector).pk != stuck.pk
+
+
+def test_a_check_that_breaks_off_saves_nothing_and_says_so(cast, declared, run, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ConflictMatch.objects, "bulk_create", broken)
+    check = run()
+    job = Job.objects.get(pk=check.job_id)
+    assert job.status == Job.Status.FAILED and "disk full" in job.message
+    assert check.finished_at is None and check_state(check) == "failed"
+    assert not ConflictMatch.objects.exists()
+    assert not AuditEvent.objects.filter(action="risks.conflict_check_finish").exists()
