@@ -333,6 +333,10 @@ def find_matches(
     return matches
 
 
+def _identity(declaration: Declaration) -> list[tuple[str, object]]:
+    return [(key, value) for key, value in declaration.as_dict().items() if key != "year"]
+
+
 def _match(member_id: int, supplier: SupplierRecord, reasons: list[_Reason]) -> Match:
     reasons.sort(key=lambda r: (STRENGTH[r.basis], -r.score))
     unique: list[_Reason] = []
@@ -351,10 +355,12 @@ def _match(member_id: int, supplier: SupplierRecord, reasons: list[_Reason]) -> 
             {"basis": r.basis, "score": r.score, "declared": r.declaration.as_dict(), **r.details} for r in unique
         ],
     }
+    # What makes two matches the same: the cadre, the supplier's record and what was declared -- not the year of
+    # the file it was declared in (next year's file repeats this year's declaration).
     signature = (
         member_id,
         supplier.id,
-        tuple(sorted((r.basis, tuple(sorted(r.declaration.as_dict().items()))) for r in unique)),
+        tuple(sorted((r.basis, tuple(sorted(_identity(r.declaration)))) for r in unique)),
         tuple(sorted((k, str(v)) for k, v in supplier.as_dict().items())),
         supplier.legal_rep_index,
     )

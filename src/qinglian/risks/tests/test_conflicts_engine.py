@@ -151,6 +151,8 @@ def test_identical_inputs_give_identical_signatures_and_a_changed_supplier_anoth
     again = only(run(declarations, [supplier(4, "恒信达科技有限公司", rep="赵强")]))
     changed = only(run(declarations, [supplier(4, "恒信达科技有限公司", rep="钱勇")]))
     assert before.signature == again.signature != changed.signature
+    next_year = Declaration(1, BUSINESS, relation="spouse", person="李娜", company="北京恒信达科技有限公司", year=2027)
+    assert only(run([next_year], [supplier(4, "恒信达科技有限公司", rep="赵强")])).signature == before.signature
 
 
 def test_an_index_built_once_serves_many_runs_and_reports_progress():

@@ -309,3 +309,13 @@ def test_a_check_that_breaks_off_saves_nothing_and_says_so(cast, declared, run, 
     assert check.finished_at is None and check_state(check) == "failed"
     assert not ConflictMatch.objects.exists()
     assert not AuditEvent.objects.filter(action="risks.conflict_check_finish").exists()
+
+
+def test_next_years_file_repeating_a_declaration_keeps_its_decision(cast, declared, run):
+    first = {m.supplier_id: m for m in matches_of(run())}
+    husband = first[declared["husband"].pk]
+    match_decide(match=husband, status="confirmed", note="配偶为法定代表人", actor=cast.inspector, version=1)
+    declare(cast.members["b1"], year=timezone.localdate().year + 1,
+            family=[family_row("spouse", "李强", id_number=id_number(11))])  # fmt: skip
+    again = {m.supplier_id: m for m in matches_of(run())}
+    assert again[husband.supplier_id].status == "confirmed"
