@@ -30,3 +30,10 @@ class RectificationConfig(AppConfig):
         registry.add_reminders(reminders.overdue_reminders)
         indicators.register()
         registry.add_demo(35, demo.load)
+        # --- items as records other modules link to (the risk register's incidents)
+        from qinglian.core.registry import RecordKind
+        from qinglian.rectification import records
+
+        registry.add_record_kind(
+            RecordKind(records.ITEM, _("Rectification item"), records.item_search, records.item_resolve, 40)
+        )

@@ -136,12 +136,12 @@ def test_study_sessions_are_for_their_units_readers(cast, records):
 
 def test_an_unknown_kind_or_a_removed_record_is_refused_and_shown_as_unavailable(cast, records):
     with pytest.raises(ValidationError) as refused:
-        record_check(cast.secretary, "risks.review", 1)
+        record_check(cast.secretary, "nowhere.record", 1)
     assert "record_kind" in refused.value.error_dict
     with pytest.raises(ValidationError):
-        record_search(cast.secretary, "risks.review", "")
-    assert records_resolve(cast.secretary, [("risks.review", 1), ("orglife.meeting", 999999)]) == {
-        ("risks.review", 1): None,
+        record_search(cast.secretary, "nowhere.record", "")
+    assert records_resolve(cast.secretary, [("nowhere.record", 1), ("orglife.meeting", 999999)]) == {
+        ("nowhere.record", 1): None,
         ("orglife.meeting", 999999): None,
     }
 
@@ -254,7 +254,7 @@ def test_the_form_puts_each_refusal_beside_its_field(case, field, message, cast,
         "kind only": ({"record_kind": "orglife.meeting"}, None),
         "id only": ({"record_id": meeting_a}, None),
         "not theirs": ({"record_kind": "orglife.meeting", "record_id": meeting_b}, None),
-        "unknown kind": ({"record_kind": "risks.review", "record_id": 1}, None),
+        "unknown kind": ({"record_kind": "nowhere.record", "record_id": 1}, None),
         "bad file": ({}, SimpleUploadedFile("a.txt", b"plain text")),
     }[case]
     form = _form(cast.secretary, data, file)
@@ -279,7 +279,7 @@ def test_the_search_view_needs_a_login_and_lists_only_what_the_user_may_see(clie
     # A prefixed form's fields are read too.
     html = client.get(url, {"ev-record_kind": "study.session", "ev-record_q": "学习"}).content.decode()
     assert "一支部集中学习" in html and "二支部集中学习" not in html
-    assert client.get(url, {"record_kind": "risks.review"}).status_code == 404
+    assert client.get(url, {"record_kind": "nowhere.record"}).status_code == 404
     response = client.get(url)
     assert response.status_code == 200 and "form-check" not in response.content.decode()
     client.force_login(cast.propagandist)
