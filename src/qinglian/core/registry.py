@@ -113,6 +113,7 @@ class Registry:
     member_sections: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
     record_kinds: dict[str, RecordKind] = field(default_factory=dict)
     person_facts: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
+    person_fact_topics: dict[Callable[..., Any], tuple[str, ...]] = field(default_factory=dict)
     has_permission: Callable[[Any, str], bool] = lambda user, action: False
     is_privileged: Callable[[Any], bool] = lambda user: False
 
@@ -140,11 +141,23 @@ class Registry:
             self.member_sections.append((order, fn))
             self.member_sections.sort(key=lambda pair: pair[0])
 
-    def add_person_facts(self, order: int, fn: Callable[..., Any]) -> None:
-        """fn(member, year) returns the PersonFacts of that member in that year (all years when year is None)."""
+    def add_person_facts(self, order: int, fn: Callable[..., Any], *, topics: tuple[str, ...]) -> None:
+        """fn(member, year) returns the PersonFacts of that member in that year (all years when year is None).
+
+        `topics` are the FACT_* topics the module keeps: a topic no module keeps reads "not recorded in this
+        system" rather than "none" (an installation without discipline holds no clues, which is not "no clues").
+        """
         if all(existing is not fn for _, existing in self.person_facts):
             self.person_facts.append((order, fn))
             self.person_facts.sort(key=lambda pair: pair[0])
+        self.person_fact_topics[fn] = tuple(topics)
+
+    def remove_person_facts(self, fn: Callable[..., Any]) -> None:
+        self.person_facts[:] = [(order, existing) for order, existing in self.person_facts if existing is not fn]
+        self.person_fact_topics.pop(fn, None)
+
+    def kept_fact_topics(self) -> set[str]:
+        return {topic for fn, topics in self.person_fact_topics.items() for topic in topics}
 
     def person_facts_of(self, member, year=None) -> list[PersonFact]:
         return [fact for _, fn in self.person_facts for fact in fn(member, year)]

@@ -47,4 +47,4 @@ class DutiesConfig(AppConfig):
         # --- assessment results as facts about a person (integrity files, opinion replies)
         from qinglian.duties import facts
 
-        registry.add_person_facts(50, facts.assessment_results)
+        registry.add_person_facts(50, facts.assessment_results, topics=facts.TOPICS)

@@ -67,4 +67,4 @@ def assessment_results(member, year: int | None) -> list[PersonFact]:
 
 
 # The topics this provider keeps: a topic nobody keeps reads "not recorded in this system" rather than "none".
-assessment_results.topics = (FACT_ASSESSMENT,)
+TOPICS = (FACT_ASSESSMENT,)

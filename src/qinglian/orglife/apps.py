@@ -54,4 +54,4 @@ class OrglifeConfig(AppConfig):
         # --- talks received and appraisal grades as facts about a person (integrity files, opinion replies)
         from qinglian.orglife import facts
 
-        registry.add_person_facts(30, facts.person_facts)
+        registry.add_person_facts(30, facts.person_facts, topics=facts.TOPICS)

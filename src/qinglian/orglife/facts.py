@@ -62,4 +62,4 @@ def person_facts(member, year: int | None) -> list[PersonFact]:
 
 
 # The topics this provider keeps: a topic nobody keeps reads "not recorded in this system" rather than "none".
-person_facts.topics = (FACT_TALKS, FACT_APPRAISAL)
+TOPICS = (FACT_TALKS, FACT_APPRAISAL)

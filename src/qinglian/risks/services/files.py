@@ -834,11 +834,10 @@ def file_facts(member: Member, year: int | None) -> list[FactGroup]:
     """What other modules hold about the cadre in the year (every year when None), grouped by topic in the order
     of FACT_TOPICS, each topic's facts by day.
 
-    A provider names the topics it keeps in a `topics` attribute of its function; a topic no provider keeps reads
-    "not recorded in this system" rather than "none".
+    A topic no module keeps (see `registry.add_person_facts`) reads "not recorded in this system" rather than "none".
     """
     facts = registry.person_facts_of(member, year)
-    kept = {topic for _order, fn in registry.person_facts for topic in getattr(fn, "topics", ())}
+    kept = registry.kept_fact_topics()
     kept |= {fact.topic for fact in facts}
     groups = []
     for topic, label in FACT_TOPICS:

@@ -14,9 +14,9 @@ Every integrity file read while compiling is an audit event (the action the file
 compile, each change, the signature, and each opening or export of a reply. Only holders of risks.opinion at
 the cadre's unit do any of this.
 
-Person facts: a module that keeps facts of a topic declares it by giving its provider function a `topics`
-attribute (e.g. `provider.topics = (FACT_CLUES, FACT_SANCTIONS)`). A topic no provider declares and none
-returned a fact for is one "the system holds no records of" -- the reply says so rather than "none".
+Person facts: a module that keeps facts of a topic declares it when it registers its provider
+(`registry.add_person_facts(order, fn, topics=(FACT_CLUES, FACT_SANCTIONS))`). A topic no module keeps is one
+"the system holds no records of" -- the reply says so rather than "none".
 """
 
 from __future__ import annotations

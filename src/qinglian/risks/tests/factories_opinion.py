@@ -109,12 +109,11 @@ def person_facts(facts_by_member: dict, topics: tuple[str, ...]):
             if year is None or day.year == year
         ]
 
-    provider.topics = topics
-    registry.add_person_facts(999, provider)
+    registry.add_person_facts(999, provider, topics=topics)
     try:
         yield provider
     finally:
-        registry.person_facts[:] = [(order, fn) for order, fn in registry.person_facts if fn is not provider]
+        registry.remove_person_facts(provider)
 
 
 def reply_make(member, actor, *, purpose: str = "promotion", requested_by: str = REQUESTED_BY, years: int = 3):
