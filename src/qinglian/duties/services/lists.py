@@ -32,7 +32,7 @@ from qinglian.core.rules import rule_value
 from qinglian.duties.models import Duty, DutyList
 from qinglian.duties.vocab import Frequency, Holder, ListStatus
 from qinglian.orgs.access import can, grants
-from qinglian.orgs.models import STEP, CommitteePost, Member, Organisation, subtree_q
+from qinglian.orgs.models import CommitteePost, Member, Organisation, ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER, PartyPost
 from qinglian.reports import docx
@@ -91,11 +91,6 @@ def _audit(actor, action: str, duty_list: DutyList, changes: dict) -> None:
     audit_record(actor=actor, action=f"duties.{action}", obj=duty_list, changes=changes)
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of the units above the unit with `path`, nearest last (the unit itself left out)."""
-    return [path[:i] for i in range(STEP, len(path), STEP)]
-
-
 def year_range(org: Organisation) -> tuple[int, int]:
     """The first and last year a list may be made for now (rule duties.list_years)."""
     years = rule_value("duties.list_years", org_path=org.path)
@@ -134,7 +129,7 @@ def default_title(org: Organisation, year: int) -> str:
 
 def template_above(org: Organisation, year: int) -> DutyList | None:
     """The published template list for `year` of the nearest unit above `org`, or None."""
-    paths = ancestor_paths(org.path)
+    paths = ancestor_paths(org.path, include_self=False)
     if not paths:
         return None
     return (

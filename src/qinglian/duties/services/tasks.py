@@ -34,7 +34,7 @@ from qinglian.core.workdays import add_workdays
 from qinglian.duties.models import Duty, Plan, Supervision, Task, TaskEvidence, TaskReport, TaskShare
 from qinglian.duties.vocab import TASK_TRANSITIONS, PlanStatus, ReportKind, TaskStatus
 from qinglian.orgs.access import can, can_at, nearest_holders, scope_q
-from qinglian.orgs.models import STEP, Department, Member, Organisation
+from qinglian.orgs.models import Department, Member, Organisation, ancestor_paths
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 
@@ -70,11 +70,6 @@ REPORT_KINDS = {
 }
 MAX_WORKDAYS = 750  # about three years of working days: anything longer is a typing slip
 NOTICE_KIND = "duties.task"
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of a unit and of every unit above it."""
-    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
 
 
 def assigner_of(task: Task) -> Organisation:

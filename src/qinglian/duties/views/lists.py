@@ -25,7 +25,7 @@ from qinglian.duties.services.lists import Source
 from qinglian.duties.vocab import Holder, ListStatus
 from qinglian.orgs.access import can, get_visible_or_404, has_permission
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import CommitteePost, Organisation
+from qinglian.orgs.models import CommitteePost, Organisation, ancestor_paths
 from qinglian.orgs.services import Conflict
 from qinglian.reports import docx
 
@@ -82,7 +82,7 @@ def list_list(request):
 
 def _templates_above(request, root: Organisation) -> list[DutyList]:
     """The published templates of the units above the scope, which its units may inherit."""
-    paths = services.ancestor_paths(root.path)
+    paths = ancestor_paths(root.path, include_self=False)
     if not paths or not can(request.user, "duties.view", root):
         return []
     return list(

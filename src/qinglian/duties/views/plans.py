@@ -26,7 +26,7 @@ from qinglian.duties.services import tasks as task_services
 from qinglian.duties.vocab import PlanStatus, TaskStatus
 from qinglian.orgs.access import can, get_visible_or_404, has_permission, holders
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import Department, Member, Organisation, subtree_q
+from qinglian.orgs.models import Department, Member, Organisation, ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 
 CHOICES = 300  # units, people and contacts offered on a form at most
@@ -190,10 +190,6 @@ def plan_publish(request, pk: int):
 
 
 # --- the task form ------------------------------------------------------------------------------------------
-
-
-def ancestor_paths(path: str) -> list[str]:
-    return task_services.ancestor_paths(path)
 
 
 def task_form_choices(org: Organisation, *, year: int, cascade: bool) -> dict:

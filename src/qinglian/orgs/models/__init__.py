@@ -13,6 +13,7 @@ from qinglian.orgs.models.tree import (
     Department,
     Organisation,
     OrganisationQuerySet,
+    ancestor_paths,
     subtree_q,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "RoleAssignmentQuerySet",
     "RosterImport",
     "Transfer",
+    "ancestor_paths",
     "subtree_q",
 ]

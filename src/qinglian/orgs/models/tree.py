@@ -20,6 +20,11 @@ def subtree_q(path: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
 
 
+def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
+    """The paths of the organisations above the one at `path`, top first, and its own unless told not to."""
+    return [path[:end] for end in range(STEP, len(path) + (1 if include_self else 0), STEP)]
+
+
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "org.view"):
         from qinglian.orgs.access import scope_q  # access imports this module: resolve at call time

@@ -32,7 +32,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.lib.dates import add_months
 from qinglian.core.notify import notification_send
 from qinglian.orgs.access import can, nearest_holders, scope_q
-from qinglian.orgs.models import STEP, Department, Member, Organisation, subtree_q
+from qinglian.orgs.models import Department, Member, Organisation, ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.rectification.services.items import item_create
@@ -59,11 +59,6 @@ def member_of(user) -> Member | None:
         return None
 
 
-def ancestors(path: str) -> list[str]:
-    """The paths of an organisation and of every organisation above it."""
-    return [path[:end] for end in range(STEP, len(path) + 1, STEP)]
-
-
 def posts_held(member: Member | None):
     """The active posts the member holds now: their administrative post, at their unit or a unit above it,
     in their department (or in no particular department)."""
@@ -73,7 +68,7 @@ def posts_held(member: Member | None):
         Q(department__isnull=True) | Q(department_id=member.department_id),
         is_active=True,
         name=member.post,
-        organisation__path__in=ancestors(member.organisation.path),
+        organisation__path__in=ancestor_paths(member.organisation.path),
     )
 
 
@@ -515,7 +510,7 @@ def point_update(
 
 def unit_departments(org: Organisation):
     """The active departments of the unit and of the committees above it (departments sit on the committee)."""
-    return Department.objects.filter(is_active=True, organisation__path__in=ancestors(org.path)).order_by(
+    return Department.objects.filter(is_active=True, organisation__path__in=ancestor_paths(org.path)).order_by(
         "order", "name"
     )
 
@@ -808,7 +803,7 @@ STATUS_FILTERS = (*PointStatus.values, "needs_review", "overdue")
 def rounds_for(org: Organisation):
     """The rounds that cover a unit (run by it or a committee above it) or run within its subtree."""
     return RiskRound.objects.filter(
-        Q(organisation__path__in=ancestors(org.path)) | subtree_q(org.path, "organisation__")
+        Q(organisation__path__in=ancestor_paths(org.path)) | subtree_q(org.path, "organisation__")
     ).select_related("organisation")
 
 
@@ -824,7 +819,7 @@ def open_round_for(org: Organisation) -> RiskRound | None:
     """The open round whose committee is nearest above the unit (or the unit itself)."""
     return (
         RiskRound.objects.open()
-        .filter(organisation__path__in=ancestors(org.path))
+        .filter(organisation__path__in=ancestor_paths(org.path))
         .select_related("organisation")
         .order_by("-organisation__path", "-year")
         .first()

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from qinglian.core.audit import audit_record
 from qinglian.orgs.access import can, grants
-from qinglian.orgs.models import PATH_END, STEP, Organisation, subtree_q
+from qinglian.orgs.models import PATH_END, Organisation, ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.risks.models import PointEvent, Post, RiskMeasure, RiskPoint, RiskRound
 from qinglian.risks.services.register import owner_in_place
@@ -49,11 +49,6 @@ AWAITING_STATUSES = (PointStatus.PROPOSED, PointStatus.REVIEWED)
 # Points withdrawn when their round closes: never proposed, or returned and not proposed again.
 UNFINISHED_STATUSES = (PointStatus.DRAFT, PointStatus.RETURNED)
 WAITING_LISTED = 10
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of a unit and every unit above it."""
-    return [path[:end] for end in range(STEP, len(path) + 1, STEP)]
 
 
 def _user(actor):

@@ -5,19 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from qinglian.orgs.models import PATH_END
-from qinglian.orgs.models.tree import STEP
+from qinglian.orgs.models import PATH_END, ancestor_paths
 
 
 def scoped(queryset, user, action):
     from qinglian.orgs.access import scope_q  # access imports the register's models: resolve at call time
 
     return queryset.filter(scope_q(user, action, model=queryset.model))
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of a unit and of every unit above it."""
-    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
 
 
 class ScopedQuerySet(models.QuerySet):

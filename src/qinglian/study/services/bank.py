@@ -32,7 +32,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.jobs import job_create
 from qinglian.core.models import Job
 from qinglian.orgs.access import can, grants, scope_q
-from qinglian.orgs.models import Organisation
+from qinglian.orgs.models import Organisation, ancestor_paths
 from qinglian.orgs.services import Conflict
 from qinglian.reports.bulk import bulk_insert
 from qinglian.reports.imports import RowError
@@ -42,7 +42,6 @@ from qinglian.study.imports.common import DEFAULT_CATEGORY, TYPE_TEXT, Parsed, Q
 from qinglian.study.imports.gift import read_gift
 from qinglian.study.imports.xlsx import read_workbook
 from qinglian.study.models import AttemptItem, Category, PaperSlot, Question, QuestionVersion, Tag
-from qinglian.study.models.common import ancestor_paths
 from qinglian.study.vocab import MultipleRule, QuestionStatus, QuestionType, TopicKind
 
 IMPORT_KIND = "bank.import"

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from qinglian.orgs.models import Member, Organisation, subtree_q
+from qinglian.orgs.models import Member, Organisation, ancestor_paths, subtree_q
 from qinglian.study.models import Card, PointEntry, Question, Review
-from qinglian.study.models.common import ancestor_paths
 from qinglian.study.services.practice import retrievability
 from qinglian.study.vocab import QuestionType, TopicKind
 

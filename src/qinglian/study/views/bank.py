@@ -21,7 +21,7 @@ from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import subtree_q
+from qinglian.orgs.models import ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.reports.xlsx import write_workbook, xlsx_response
 from qinglian.study.forms.bank import BankFilterForm, BankUploadForm, QuestionForm
@@ -29,7 +29,6 @@ from qinglian.study.imports import tasks
 from qinglian.study.imports.common import answer_text
 from qinglian.study.imports.xlsx import export_sheet, template_bytes
 from qinglian.study.models import Category, Question
-from qinglian.study.models.common import ancestor_paths
 from qinglian.study.services import bank as services
 
 PER_PAGE = 30

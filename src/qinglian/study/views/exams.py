@@ -20,12 +20,11 @@ from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import PATH_END, Member, Organisation, subtree_q
+from qinglian.orgs.models import PATH_END, Member, Organisation, ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.reports.xlsx import Sheet, workbook_bytes, xlsx_response
 from qinglian.study.forms.exams import ExamForm, MarkForm, RuleForm, SlotForm
 from qinglian.study.models import Attempt, Category, Exam, PaperRule, PaperSlot
-from qinglian.study.models.common import ancestor_paths
 from qinglian.study.services import exams as services
 from qinglian.study.services import take
 from qinglian.study.stats import exam_statistics

@@ -19,12 +19,11 @@ from qinglian.core.paging import id_page
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can, get_visible_or_404, has_permission, scope_q
 from qinglian.orgs.middleware import scope_or_404
-from qinglian.orgs.models import PATH_END, Member, Organisation, subtree_q
+from qinglian.orgs.models import PATH_END, Member, Organisation, ancestor_paths, subtree_q
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.study.forms.programmes import ItemForm, ProgrammeForm
 from qinglian.study.models import Exam, Material, Programme, ProgrammeItem
-from qinglian.study.models.common import ancestor_paths
 from qinglian.study.services import programmes as services
 from qinglian.study.vocab import PublishStatus
 
