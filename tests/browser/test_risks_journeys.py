@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -276,4 +277,172 @@ def test_a_cadres_integrity_file_filled_in_returned_corrected_accepted_and_archi
         ("risks.section_submit", "member"),
         ("risks.section_accept", "inspector"),
         ("risks.section_archive", "inspector"),
+    ]
+
+
+# --- 3. an integrity opinion reply -------------------------------------------------------------------------------
+
+
+def test_an_integrity_opinion_reply_compiled_edited_signed_and_exported(open_page, cast):
+    from docx import Document
+
+    from qinglian.risks.models import OpinionReply
+    from qinglian.risks.tests.factories_files import accepted, file_open
+
+    year = timezone.localdate().year
+    a1 = cast.members["a1"]
+    file = file_open(a1)  # 张伟 made a cadre, this year's file opened
+    accepted(file, "basics")
+    start = _audit_start()
+
+    # Discipline inspection compiles a reply on the cadre, found by pinyin.
+    inspector = _as(open_page, "inspector")
+    page = inspector.page
+    page.locator("#sidebar").get_by_role("link", name="Integrity opinion replies").click()
+    page.get_by_role("link", name="Compile a reply").click()
+    page.fill("#cadre-q", "zhang")
+    expect(page.locator(f"#cadre-{a1.pk}")).to_be_checked()  # the only match is chosen
+    page.select_option("#id_purpose", "promotion")
+    page.fill("#id_requested_by", "机关党委组织部")
+    page.get_by_role("button", name="Gather the facts and draft").click()
+    expect(_message(page)).to_contain_text("The facts are gathered and the opinion drafted")
+    reply = OpinionReply.objects.get(member=a1)
+    reply_url = f"/risks/opinions/{reply.pk}/"
+    assert page.url == inspector.url(reply_url)
+    expect(page.locator("h1")).to_contain_text("张伟")
+    expect(page.locator("#facts")).to_contain_text(str(year))
+
+    # ... edits the draft ...
+    added = "该同志近三年未发现违反廉洁纪律的问题。"
+    body = page.locator(f"form[action$='{reply_url}edit/'] textarea[name=body]")
+    body.fill(body.input_value() + "\n" + added)
+    page.get_by_role("button", name="Save the draft").click()
+    expect(_message(page)).to_contain_text("The draft is saved.")
+    reply.refresh_from_db()
+    assert reply.body.endswith(added)
+
+    # ... signs it with its number (after saying yes to the question) ...
+    number = f"纪检组廉复〔{year}〕1号"
+    sign = page.locator(f"form[action$='{reply_url}sign/']")
+    sign.locator("input[name=number]").fill(number)
+    sign.locator("input[name=signer_title]").fill("中共机关纪律检查委员会")
+    sign.get_by_role("button", name="Sign").click()
+    expect(_message(page)).to_contain_text("The reply is signed: it no longer changes.")
+    expect(page.locator("#letter")).to_contain_text("关于张伟同志党风廉政情况的意见回复")
+    expect(page.locator("#letter")).to_contain_text(added)
+    expect(page.locator("textarea[name=body]")).to_have_count(0)
+
+    # ... and exports the letter: a Word document naming the cadre, with the number and the opinion as signed.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export the letter (.docx)").click()
+    assert download.value.suggested_filename == f"张伟同志党风廉政意见回复{number}.docx"
+    letter = Document(io.BytesIO(download.value.path().read_bytes()))
+    text = "\n".join(
+        [p.text for p in letter.paragraphs]
+        + [cell.text for table in letter.tables for row in table.rows for cell in row.cells]
+    )
+    assert "关于张伟同志党风廉政情况的意见回复" in text
+    assert number in text and added in text and "中共机关纪律检查委员会" in text
+    assert "草稿" not in text
+    inspector.assert_clean()
+
+    reply.refresh_from_db()
+    assert (reply.status, reply.number, reply.signed_by) == ("signed", number, cast.inspector)
+    assert [a for a, _who in _trail(start, "risks.opinion.", reply.pk) if a != "risks.opinion.view"] == [
+        "risks.opinion.compile",
+        "risks.opinion.update",
+        "risks.opinion.sign",
+        "risks.opinion.export",
+    ]
+
+
+# --- 4. a conflict-of-interest check -----------------------------------------------------------------------------
+
+
+def _suppliers_xlsx(rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["企业名称", "统一社会信用代码", "类别", "法定代表人", "业务往来"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _upload(page, name: str, data: bytes) -> None:
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    page.locator("input[type=file][name=file]").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+
+
+def test_a_supplier_register_imported_and_a_conflict_with_a_declared_business_confirmed(open_page, cast):
+    from qinglian.risks.models import ConflictMatch, Supplier
+    from qinglian.risks.tests.factories_conflicts import business_row, code, declare
+    from qinglian.risks.tests.factories_files import cadre
+
+    a1 = cadre(cast.members["a1"])
+    company, credit_code = "江州恒信达科技有限公司", code(1)
+    # 张伟 declared that his wife runs a company (the personal-matters section, submitted).
+    declare(a1, businesses=[business_row("spouse", "赵敏", company, credit_code=credit_code)])
+    wrong = credit_code[:-1] + ("0" if credit_code[-1] != "0" else "1")  # the check character does not fit
+    start = _audit_start()
+
+    # Discipline inspection uploads the supplier register: a code with a wrong check character is refused by row.
+    inspector = _as(open_page, "inspector")
+    page = inspector.page
+    page.locator("#sidebar").get_by_role("link", name="Supplier register").click()
+    page.get_by_role("link", name="Import").click()
+    _upload(page, "供应商名录.xlsx", _suppliers_xlsx([[company, wrong, "供应商", "赵敏", "办公设备采购"]]))
+    expect(page.get_by_role("alert")).to_contain_text("1 problem found. Nothing was saved")
+    problem = page.locator("table tbody tr")
+    expect(problem).to_have_count(1)
+    expect(problem.locator("td").nth(0)).to_have_text("2")  # the row under the headers
+    expect(problem).to_contain_text(wrong)
+    assert not Supplier.objects.exists()
+
+    # ... the corrected file passes the check, shows a preview and is saved once confirmed.
+    page.get_by_role("link", name="Upload the corrected file").click()
+    _upload(page, "供应商名录.xlsx", _suppliers_xlsx([[company, credit_code, "供应商", "赵敏", "办公设备采购"]]))
+    expect(page.get_by_role("status")).to_contain_text("1 supplier checked: no problems.")
+    expect(page.locator("table tbody tr")).to_contain_text(company)
+    assert not Supplier.objects.exists()
+    page.get_by_role("button", name="Confirm: save 1 supplier").click()
+    expect(page.get_by_role("status")).to_contain_text("Imported: 1 suppliers added, 0 updated.")
+    supplier = Supplier.objects.get()
+    assert (supplier.name, supplier.credit_code) == (company, credit_code)
+
+    # ... runs a check ...
+    page.locator("#sidebar").get_by_role("link", name="Conflict checks").click()
+    page.get_by_role("button", name="Run a check now").click()
+    expect(page).to_have_url(re.compile(r"/risks/conflicts/\d+/$"))
+    card = page.locator("article", has_text="张伟")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text(f"{company} ↔ {company}")
+    expect(card).to_contain_text("has the supplier's unified social credit code")
+    expect(card.locator(".badge", has_text="To be checked")).to_be_visible()
+
+    # ... and confirms the conflict with a note (the card is redrawn in place).
+    note = "经核实，赵敏系该公司法定代表人，张伟分管采购，建议其回避。"
+    card.get_by_label("Confirmed").check()
+    card.locator("textarea[name=note]").fill(note)
+    card.get_by_role("button", name="Record the decision").click()
+    expect(card.locator(".badge", has_text="Confirmed")).to_be_visible()
+    expect(card).to_contain_text(note)
+    inspector.assert_clean()
+
+    match = ConflictMatch.objects.get()
+    assert (match.member, match.supplier, match.status, match.decided_by) == (a1, supplier, "confirmed", cast.inspector)
+    assert [a for a, _who in _trail(start, "risks.") if a != "risks.conflict_check_view"] == [
+        "risks.supplier_import_upload",
+        "risks.supplier_import_upload",
+        "risks.supplier_import_confirm",
+        "risks.supplier_import",
+        "risks.conflict_check_run",
+        "risks.conflict_check_finish",
+        "risks.conflict_match_decide",
     ]
