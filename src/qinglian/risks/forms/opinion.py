@@ -65,6 +65,12 @@ class ReplyEditForm(StyledForm):
 
 
 class ReplySignForm(StyledForm):
+    """Shown on the page beside the edit form, whose fields share names: its ids are its own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "sign-%s")
+        super().__init__(*args, **kwargs)
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     number = forms.CharField(
         label=_("Number"),

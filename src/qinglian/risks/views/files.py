@@ -211,7 +211,7 @@ def _section_cards(request, file: IntegrityFile, sections: list, forms: dict) ->
         if mine and section.status in services.EDITABLE:
             card["submit_form"] = posted.get("submit_form") or VersionForm(initial=version)
         if reviews and section.status == S.SUBMITTED:
-            card["return_form"] = posted.get("return_form") or ReturnForm(initial=version)
+            card["return_form"] = posted.get("return_form") or ReturnForm(initial=version, auto_id=_card_id(section))
             card["accept_form"] = VersionForm(initial=version)
         if reviews and section.status == S.ACCEPTED:
             card["archive_form"] = VersionForm(initial=version)
@@ -361,12 +361,17 @@ def section_print(request, pk: int):
     return render(request, "risks/file_print.html", context)
 
 
+def _card_id(section) -> str:
+    """Field ids of one section card's forms: several cards on a page must not share a label's target."""
+    return f"s{section.pk}-%s"
+
+
 def _step(request, pk: int, *, name: str, form_class, allowed, call, success):
     section = services.section_get_or_404(request.user, pk=pk)
     file = section.file
     if not allowed(request.user, file.member):
         raise Http404
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=_card_id(section))
     anchor = reverse("risks:file_detail", args=[file.pk]) + f"#section-{section.kind}"
     status = 422
     if form.is_valid():
