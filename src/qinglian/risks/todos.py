@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from qinglian.core.registry import TodoItem
 from qinglian.orgs.access import has_permission, nearest_q
 from qinglian.risks.models import RiskPoint, RiskRound
-from qinglian.risks.services.register import member_of, point_url, posts_held
+from qinglian.risks.services.register import member_of, open_round, point_url, posts_held
 from qinglian.risks.services.rounds import (
     CONSULT,
     LIVE_STATUSES,
     MANAGE,
     REVIEW,
-    open_round,
     points_in_force,
 )
 from qinglian.risks.vocab import PointStatus

@@ -418,7 +418,7 @@ def point_create(request, payload: PointIn):
         if round is None:
             raise ValidationError({"round_id": _("No such round for {org}.").format(org=org.name)})
     else:
-        round = services.open_round_for(org)
+        round = services.open_round(org)
         if round is None:
             raise ValidationError({"round_id": _("No identification round is open for {org}.").format(org=org.name)})
     point = services.point_create(

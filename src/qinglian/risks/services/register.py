@@ -815,7 +815,7 @@ def round_default(rounds) -> RiskRound | None:
     return max(pool, key=lambda r: (r.year, r.organisation.path), default=None)
 
 
-def open_round_for(org: Organisation) -> RiskRound | None:
+def open_round(org: Organisation) -> RiskRound | None:
     """The open round whose committee is nearest above the unit (or the unit itself)."""
     return (
         RiskRound.objects.open()
@@ -887,7 +887,7 @@ def member_points(user) -> dict:
     )
     return {
         "member": member,
-        "posts": [(post, open_round_for(post.organisation)) for post in held],
+        "posts": [(post, open_round(post.organisation)) for post in held],
         "registered": list(registered.order_by("level", "pk")),
         "own": list(own[:100]),
     }

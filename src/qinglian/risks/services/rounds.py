@@ -62,18 +62,6 @@ def _at(day: date | None):
 # --- the rounds in force and the open round ----------------------------------------------------------------
 
 
-def open_round(org: Organisation) -> RiskRound | None:
-    """The round being identified for `org`: the open round of `org` or of the nearest unit above it that has
-    one (for a committee, its own open round)."""
-    return (
-        RiskRound.objects.open()
-        .filter(organisation__path__in=ancestor_paths(org.path))
-        .select_related("organisation")
-        .order_by("-organisation__path", "-year")
-        .first()
-    )
-
-
 def _closed(year: int | None, on: date | None):
     rounds = RiskRound.objects.filter(status=RoundStatus.CLOSED)
     if year is not None:

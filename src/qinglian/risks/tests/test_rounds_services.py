@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from qinglian.core.models import AuditEvent
 from qinglian.orgs.services import Conflict
 from qinglian.risks.models import PointEvent, RiskMeasure, RiskPoint, RiskRound
+from qinglian.risks.services import register
 from qinglian.risks.services import rounds as services
 from qinglian.risks.tests.factories_rounds import day, member_leave, point_make, post_make, round_make, this_year
 from qinglian.risks.vocab import PointStatus
@@ -111,7 +112,7 @@ def test_only_one_round_a_year_and_none_while_another_is_open(cast, last_year):
         _open(cast, year=this_year() + 1)
     assert "is still open" in str(caught.value)
     assert RiskRound.objects.filter(organisation=cast.tree.root).count() == 2
-    assert services.open_round(cast.tree.group_a) == opened
+    assert register.open_round(cast.tree.group_a) == opened
 
 
 def test_a_round_is_refused_to_non_committees_other_units_managers_and_bad_input(cast):
@@ -188,8 +189,8 @@ def test_the_register_in_force_is_the_latest_closed_rounds_approved_points(cast,
     assert set(services.register_in_force(cast.tree.root)) == {kept, flagged}
     assert set(services.register_in_force(cast.tree.branch_b)) == {flagged}
     assert services.round_in_force(cast.tree.group_a) == closed
-    assert services.open_round(cast.tree.root) == opened
-    assert services.open_round(cast.tree.branch_b) == opened
+    assert register.open_round(cast.tree.root) == opened
+    assert register.open_round(cast.tree.branch_b) == opened
     assert services.round_in_force(cast.tree.root, year=LAST - 1) is None
 
 

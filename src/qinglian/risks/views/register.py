@@ -243,7 +243,7 @@ def point_create(request):
         raise Http404(_("You record risk points for no unit."))
     unit_id = _int(request.POST.get("unit") or request.GET.get("unit"))
     unit = next((u for u in units if u.pk == unit_id), units[0])
-    round = services.open_round_for(unit)
+    round = services.open_round(unit)
     posts, people = _unit_posts(request.user, unit), services.unit_people(unit)
     initial = {"post": _int(request.GET.get("post"))}
     form, measures = _point_form(
