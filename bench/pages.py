@@ -59,7 +59,8 @@ def main() -> int:
         "secretary": ["/", "/orgs/", "/orgs/members/", "/orgs/members/?q=wang", "/api/v1/orgs/", "/inbox/"],
         "admin": ["/orgs/", "/orgs/members/", "/orgs/roles/", "/rules/"],
         "auditor": ["/audit/", "/api/v1/audit"],
-        "member": ["/duties/lists/mine/", "/rectification/mine/"],
+        "member": ["/duties/lists/mine/", "/rectification/mine/", "/risks/mine/", "/risks/files/mine/"],
+        "inspector": ["/risks/files/", "/risks/suppliers/", "/risks/opinions/", "/api/v1/risks/files"],
         "office": [
             "/duties/tasks/",
             "/duties/plans/",
@@ -69,6 +70,11 @@ def main() -> int:
             "/rectification/ledger/",
             "/api/v1/duties/tasks",
             "/api/v1/rectification/items",
+            "/risks/points/",
+            "/risks/rounds/",
+            "/risks/warnings/",
+            "/risks/heat-map/",
+            "/api/v1/risks/points",
         ],
     }
     results = {"members": args.members, "database": connection.vendor, "repeat": args.repeat, "pages": []}
