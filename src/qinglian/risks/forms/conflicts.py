@@ -71,7 +71,7 @@ class SupplierUploadForm(StyledForm):
 
 class MatchDecideForm(StyledForm):
     status = forms.ChoiceField(
-        label=_("Decision"),
+        label=pgettext_lazy("conflict match", "Decision"),
         choices=[
             (MatchStatus.CONFIRMED, _("Confirmed: a real conflict of interest")),
             (MatchStatus.DISMISSED, _("Dismissed: not a conflict")),

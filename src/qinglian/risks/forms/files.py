@@ -17,6 +17,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.risks.sections import CHOICE, DATE, FLAG, ID_NUMBER, LONG_TEXT, MONEY, NUMBER, Field, RowList
@@ -201,7 +202,7 @@ class ReviewerForm(StyledForm):
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     expires_on = forms.DateField(
-        label=_("Until"),
+        label=pgettext_lazy("reviewer access", "Until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for no end date; revoke the access when it is no longer needed."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.orgs.models import Member
@@ -51,7 +52,7 @@ class ReplyEditForm(StyledForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     requested_by = forms.CharField(label=_("Addressed to"), max_length=120)
     number = forms.CharField(
-        label=_("Number"),
+        label=pgettext_lazy("reply number", "Number"),
         max_length=40,
         required=False,
         help_text=_("May be left empty until the reply is signed."),
@@ -73,7 +74,7 @@ class ReplySignForm(StyledForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     number = forms.CharField(
-        label=_("Number"),
+        label=pgettext_lazy("reply number", "Number"),
         max_length=40,
         help_text=_("Unique among this year's signed replies, e.g. 纪检组廉复〔2026〕3号."),
         error_messages={"required": _("Give the reply its number before signing it (e.g. 纪检组廉复〔2026〕3号).")},

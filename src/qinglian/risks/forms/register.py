@@ -46,7 +46,10 @@ class PointForm(StyledForm):
     say (rules risks.level_criteria and risks.matrix)."""
 
     post = NameChoice(
-        label=_("Post"), queryset=Post.objects.none(), required=False, empty_label=_("No particular post")
+        label=pgettext_lazy("risk post", "Post"),
+        queryset=Post.objects.none(),
+        required=False,
+        empty_label=_("No particular post"),
     )
     process = forms.ChoiceField(label=_("Business process"), required=False)
     title = forms.CharField(
@@ -199,7 +202,10 @@ class TransitionForm(StyledForm):
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
-        label=_("Comment"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("risk point", "Comment"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     opinion = forms.CharField(
         label=_("Discipline inspection's opinion"),
@@ -328,7 +334,9 @@ class IncidentForm(StyledForm):
 
 
 class PostForm(StyledForm):
-    name = forms.CharField(label=_("Post"), max_length=80, error_messages={"required": _("Name the post.")})
+    name = forms.CharField(
+        label=pgettext_lazy("risk post", "Post"), max_length=80, error_messages={"required": _("Name the post.")}
+    )
     department = NameChoice(
         label=_("Department"), queryset=Department.objects.none(), required=False, empty_label=_("—")
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.models import Job
 from qinglian.orgs.models import Member, Organisation
@@ -76,7 +77,7 @@ class ConflictCheck(models.Model):
     )
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    started_at = models.DateTimeField(pgettext_lazy("conflict check", "started at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     declarations = models.PositiveIntegerField(_("declarations checked"), default=0)
     suppliers = models.PositiveIntegerField(_("suppliers checked"), default=0)
@@ -119,7 +120,7 @@ class ConflictMatch(models.Model):
     relation = models.CharField(_("relation"), max_length=40, blank=True)
     basis = models.CharField(_("matched on"), max_length=20, choices=MatchBasis.choices)
     score = models.FloatField(_("similarity"))
-    evidence = models.JSONField(_("evidence"), default=dict)
+    evidence = models.JSONField(pgettext_lazy("conflict match", "evidence"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=MatchStatus.choices, default=MatchStatus.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.orgs.models import Member
 from qinglian.risks.vocab import ReplyPurpose, ReplyStatus, SectionEventKind, SectionKind, SectionStatus
@@ -67,8 +68,13 @@ class FileSection(models.Model):
 
     access_org_field = "file__member__organisation"
 
-    file = models.ForeignKey(IntegrityFile, verbose_name=_("file"), on_delete=models.CASCADE, related_name="sections")
-    kind = models.CharField(_("section"), max_length=20, choices=SectionKind.choices)
+    file = models.ForeignKey(
+        IntegrityFile,
+        verbose_name=pgettext_lazy("integrity file", "file"),
+        on_delete=models.CASCADE,
+        related_name="sections",
+    )
+    kind = models.CharField(pgettext_lazy("file section", "section"), max_length=20, choices=SectionKind.choices)
     data = models.JSONField(_("content"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=SectionStatus.choices, default=SectionStatus.DRAFT)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -114,7 +120,7 @@ class SectionEvent(models.Model):
     """One step in a section's review, written by the service that made it."""
 
     section = models.ForeignKey(FileSection, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("what happened"), max_length=10, choices=SectionEventKind.choices)
+    kind = models.CharField(pgettext_lazy("event", "what happened"), max_length=10, choices=SectionEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -152,7 +158,7 @@ class FileReviewer(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.CASCADE, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=300)
-    expires_on = models.DateField(_("until"), null=True, blank=True)
+    expires_on = models.DateField(pgettext_lazy("reviewer access", "until"), null=True, blank=True)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -188,7 +194,7 @@ class OpinionReply(models.Model):
     requested_by = models.CharField(
         _("requested by"), max_length=120, help_text=_("E.g. the organisation department's letter.")
     )
-    number = models.CharField(_("number"), max_length=40, blank=True)
+    number = models.CharField(pgettext_lazy("reply number", "number"), max_length=40, blank=True)
     facts = models.JSONField(_("facts compiled"), default=dict, blank=True)
     body = models.TextField(_("opinion"))
     status = models.CharField(_("status"), max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.DRAFT)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.orgs.models import PATH_END, Department, Member, Organisation
 from qinglian.risks.vocab import IncidentKind, Level, PointEventKind, PointStatus, Process, RoundStatus
@@ -41,14 +42,14 @@ class Post(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    name = models.CharField(_("post"), max_length=80)
+    name = models.CharField(pgettext_lazy("risk post", "post"), max_length=80)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("post")
+        verbose_name = pgettext_lazy("risk post", "post")
         verbose_name_plural = _("posts")
         ordering = ["organisation__path", "name"]
         constraints = [
@@ -159,12 +160,19 @@ class PointQuerySet(models.QuerySet):
 class RiskPoint(models.Model):
     """One integrity-risk point: where, what, why, how bad, and what is done about it."""
 
-    round = models.ForeignKey(RiskRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="points")
+    round = models.ForeignKey(
+        RiskRound, verbose_name=pgettext_lazy("risk round", "round"), on_delete=models.PROTECT, related_name="points"
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="risk_points"
     )
     post = models.ForeignKey(
-        Post, verbose_name=_("post"), null=True, blank=True, on_delete=models.PROTECT, related_name="points"
+        Post,
+        verbose_name=pgettext_lazy("risk post", "post"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="points",
     )
     process = models.CharField(_("business process"), max_length=20, choices=Process.choices, blank=True)
     title = models.CharField(_("risk point"), max_length=200)
@@ -202,7 +210,7 @@ class RiskPoint(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(pgettext_lazy("risk point", "approved at"), null=True, blank=True)
     return_reason = models.TextField(_("reason returned"), blank=True)
     copied_from = models.ForeignKey(
         "self", verbose_name=_("copied from"), null=True, blank=True, on_delete=models.PROTECT, related_name="copies"
@@ -294,7 +302,10 @@ class RiskReview(models.Model):
     point = models.ForeignKey(RiskPoint, verbose_name=_("risk point"), on_delete=models.PROTECT, related_name="reviews")
     reviewed_on = models.DateField(_("reviewed on"))
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("periodic review", "reviewed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     measures_effective = models.BooleanField(_("measures effective"), default=True)
     conclusion = models.TextField(_("conclusion"))
@@ -331,7 +342,7 @@ class RiskIncident(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
     record_kind = models.CharField(_("record kind"), max_length=40, blank=True)
     record_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
-    description = models.TextField(_("what happened"))
+    description = models.TextField(pgettext_lazy("incident", "what happened"))
     occurred_on = models.DateField(_("date"))
     noted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -361,7 +372,7 @@ class PointEvent(models.Model):
     """One step in a risk point's history, written by the service that made it."""
 
     point = models.ForeignKey(RiskPoint, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("what happened"), max_length=12, choices=PointEventKind.choices)
+    kind = models.CharField(pgettext_lazy("event", "what happened"), max_length=12, choices=PointEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, override
+from django.utils.translation import gettext_lazy, ngettext, override, pgettext
 
 from qinglian.core import crypto
 from qinglian.core.audit import audit_record
@@ -877,11 +877,11 @@ def log_line(event: AuditEvent) -> str:
         return str(VIEW_WHAT.get((event.changes or {}).get("what"), event.action))
     labels = {
         "risks.file_open": _("Opened the year's file"),
-        "risks.section_save": _("Saved"),
-        "risks.section_submit": _("Submitted"),
-        "risks.section_return": _("Returned"),
-        "risks.section_accept": _("Accepted"),
-        "risks.section_archive": _("Archived"),
+        "risks.section_save": pgettext("section event", "Saved"),
+        "risks.section_submit": pgettext("section event", "Submitted"),
+        "risks.section_return": pgettext("section event", "Returned"),
+        "risks.section_accept": pgettext("section event", "Accepted"),
+        "risks.section_archive": pgettext("section event", "Archived"),
         "risks.reviewer_grant": _("Named a reviewer"),
         "risks.reviewer_revoke": _("Revoked a reviewer"),
     }

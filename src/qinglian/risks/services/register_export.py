@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import override, pgettext
 from django_tasks import task
 
 from qinglian.core.audit import audit_record
@@ -92,10 +92,11 @@ def register_sheets(points, *, org_path: str) -> list[Sheet]:
         Sheet(
             title=_("Risk register"),
             headers=[
-                _("Round"), _("Unit"), _("Post"), _("Business process"), _("Risk point"), _("Description"),
-                _("Causes"), _("Criteria met"), _("Level"), _("Reason for the level"), _("Likelihood"), _("Impact"),
-                _("Rating"), _("Prevention and control measures"), _("Status"), _("Review every (months)"),
-                _("Next review"), _("To be reviewed"),
+                pgettext("risk round", "Round"), _("Unit"), pgettext("risk post", "Post"), _("Business process"),
+                _("Risk point"), _("Description"), _("Causes"), _("Criteria met"), _("Level"),
+                _("Reason for the level"), _("Likelihood"), _("Impact"), _("Rating"),
+                _("Prevention and control measures"), _("Status"), _("Review every (months)"), _("Next review"),
+                _("To be reviewed"),
             ],
             rows=listing(),
             widths=[18, 20, 16, 18, 30, 40, 30, 30, 8, 24, 10, 10, 8, 50, 10, 8, 12, 8],

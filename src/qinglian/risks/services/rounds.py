@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from qinglian.core.audit import audit_record
 from qinglian.orgs.access import can, grants
@@ -363,7 +363,7 @@ def round_open(
     year = _check_year(year)
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": _("Give the round a title.")})
+        raise ValidationError({"title": pgettext("risk round", "Give the round a title.")})
     opened_on = opened_on or timezone.localdate()
     if due_on is None:
         raise ValidationError({"due_on": _("Say by when the post holders propose their risk points.")})

@@ -125,6 +125,7 @@ def test_a_round_falling_due_is_reminded_once_to_holders_without_points_and_thei
     notes = Notification.objects.filter(kind="risks.round_due")
     assert sorted(notes.values_list("user__username", flat=True)) == ["member", "secretary"]
     assert sent == 2
-    assert notes.get(user=cast.member).title == f"Propose the risk points of your post “出纳” by {day(3).isoformat()}"
+    # Notifications are written in the site's language (Chinese).
+    assert notes.get(user=cast.member).title == f"请于 {day(3).isoformat()} 前申报您所在岗位“出纳”的廉政风险点"
     assert "出纳" in notes.get(user=cast.secretary).body
     assert reminders.round_due_reminders(day(1)) == 0  # once per round
