@@ -27,6 +27,7 @@ from qinglian.orgs.models import Member, Organisation
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.risks.models import FileReviewer, IntegrityFile
 from qinglian.risks.services import files as services
+from qinglian.risks.services import section_data
 from qinglian.risks.services.files import FILE_REVIEW
 
 router = Router(tags=["risks: integrity files"])
@@ -54,7 +55,7 @@ class SectionOut(SectionSummaryOut):
 
     @staticmethod
     def resolve_data(obj) -> dict:
-        return services.section_plain(obj)
+        return section_data.section_plain(obj)
 
 
 class FileOut(Schema):

@@ -21,7 +21,8 @@ from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.risks.sections import CHOICE, DATE, FLAG, ID_NUMBER, LONG_TEXT, MONEY, NUMBER, Field, RowList
-from qinglian.risks.services.files import FIRST_YEAR, Shape
+from qinglian.risks.services.files import FIRST_YEAR
+from qinglian.risks.services.section_data import Shape
 
 ROW_KEY = re.compile(r"^([a-z_]+)-(\d{1,9})-([a-z_]+|DELETE)$")
 BLANK_ROWS = 1

@@ -17,6 +17,7 @@ from qinglian.core.registry import registry
 from qinglian.orgs.services import Conflict, post_assign, term_start
 from qinglian.risks.models import FileSection, IntegrityFile, SectionEvent
 from qinglian.risks.services import files as services
+from qinglian.risks.services import section_data
 from qinglian.risks.tests import factories_files as f
 from qinglian.risks.vocab import SectionKind, SectionStatus
 
@@ -252,7 +253,7 @@ def test_identity_numbers_are_stored_encrypted_and_an_unchanged_one_keeps_its_ci
     assert family.data["members"][1]["id_number_index"] == ""  # none given
     # The conflict check reads these keys.
     assert {"name", "relation", "id_number_index"} <= set(spouse)
-    shown = services.section_plain(family)
+    shown = section_data.section_plain(family)
     assert shown["members"][0]["id_number"] == spouse["id_number_masked"]
     shown["members"][1]["position"] = "学生"
     again = services.section_save(section=family, data=shown, actor=None, version=family.version)

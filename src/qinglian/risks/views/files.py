@@ -28,7 +28,9 @@ from qinglian.orgs.models import Member, Organisation
 from qinglian.orgs.services import Conflict
 from qinglian.risks.forms.files import OpenForm, ReturnForm, ReviewerForm, SectionForm, VersionForm, new_row
 from qinglian.risks.models import FileReviewer, IntegrityFile, SectionEvent
+from qinglian.risks.sections import SECTIONS
 from qinglian.risks.services import files as services
+from qinglian.risks.services import section_data
 from qinglian.risks.services.files import FILE_REVIEW, S
 
 PAGE_SIZE = 30
@@ -200,7 +202,7 @@ def _section_cards(request, file: IntegrityFile, sections: list, forms: dict) ->
         posted = forms.get(section.pk, {})
         card = {
             "section": section,
-            "content": services.section_display(section),
+            "content": section_data.section_display(section),
             "may_edit": mine and section.status in services.EDITABLE,
             "submit_form": None,
             "return_form": None,
@@ -267,7 +269,7 @@ def file_print(request, pk: int):
     """The whole file on paper: every section's content, identity numbers masked."""
     file = services.file_get_or_404(request.user, pk=pk)
     services.file_view_record(user=request.user, file=file, what="print")
-    sections = [(s, services.section_display(s)) for s in services.sections_of(file)]
+    sections = [(s, section_data.section_display(s)) for s in services.sections_of(file)]
     return render(request, "risks/file_print.html", {"file": file, "member": file.member, "sections": sections})
 
 
@@ -302,9 +304,9 @@ def _edit_page(request, section, form: SectionForm, *, status: int = 200):
         "file": section.file,
         "shape": form.shape,
         "form": form,
-        "help": services.SECTIONS[section.kind].help,
+        "help": SECTIONS[section.kind].help,
         "editable": section.status in services.EDITABLE,
-        "content": None if section.status in services.EDITABLE else services.section_display(section),
+        "content": None if section.status in services.EDITABLE else section_data.section_display(section),
     }
     return render(request, "risks/section_edit.html", context, status=status)
 
@@ -313,7 +315,7 @@ def _edit_page(request, section, form: SectionForm, *, status: int = 200):
 def section_edit(request, pk: int):
     """The cadre fills in a section: its fields and its lists of rows; save as a draft, or save and submit."""
     section = _cadre_section_or_404(request.user, pk)
-    shape = services.shape_of(section)
+    shape = section_data.shape_of(section)
     if request.method != "POST":
         services.file_view_record(user=request.user, file=section.file, what="section", section=section)
         return _edit_page(request, section, SectionForm(shape, stored=section.data, version=section.version))
@@ -344,7 +346,7 @@ def section_edit(request, pk: int):
 def section_row(request, pk: int):
     """One more blank row of a list (htmx)."""
     section = _cadre_section_or_404(request.user, pk)
-    shape = services.shape_of(section)
+    shape = section_data.shape_of(section)
     rows_of = next((rows for rows in shape.lists if rows.key == request.GET.get("list")), None)
     if rows_of is None or section.status not in services.EDITABLE:
         raise Http404
@@ -357,7 +359,7 @@ def section_print(request, pk: int):
     section = services.section_get_or_404(request.user, pk=pk)
     services.file_view_record(user=request.user, file=section.file, what="print", section=section)
     context = {"file": section.file, "member": section.file.member,
-               "sections": [(section, services.section_display(section))]}  # fmt: skip
+               "sections": [(section, section_data.section_display(section))]}  # fmt: skip
     return render(request, "risks/file_print.html", context)
 
 
