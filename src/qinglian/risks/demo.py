@@ -51,7 +51,7 @@ from qinglian.risks.models import (
     Supplier,
 )
 from qinglian.risks.names import credit_code_make
-from qinglian.risks.services import conflicts, files, opinion, register, rounds, workflow
+from qinglian.risks.services import conflicts, files, follow_up, opinion, register, rounds, workflow
 from qinglian.risks.vocab import IncidentKind, MatchStatus, PointStatus, ReplyPurpose, SectionKind
 
 
@@ -217,7 +217,7 @@ def _register(root: Organisation) -> dict:
             day = today - timedelta(days=50 + n)
         raise_level = point.title == "预算资金分配中优亲厚友、暗箱操作"
         owner = point.measures.exclude(owner=None).first()
-        register.review_record(
+        follow_up.review_record(
             point=point,
             reviewed_on=day,
             measures_effective=not raise_level,
@@ -308,7 +308,7 @@ def _register(root: Organisation) -> dict:
     found = RiskPoint.objects.filter(round=last, title="评审专家抽取信息泄露").first()
     if found is not None:
         since = timezone.now()
-        register.incident_link(
+        follow_up.incident_link(
             point=found,
             kind=IncidentKind.AUDIT,
             description="市审计局专项审计发现：2个项目评审专家名单在开标前被泄露，供应商提前联系专家。",

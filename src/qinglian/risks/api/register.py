@@ -18,7 +18,7 @@ from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.models import Department, Member, Organisation, subtree_q
 from qinglian.risks.models import Post, RiskPoint, RiskRound
-from qinglian.risks.services import levels, workflow
+from qinglian.risks.services import follow_up, levels, workflow
 from qinglian.risks.services import register as services
 from qinglian.risks.services.register import MeasureIn
 from qinglian.risks.vocab import IncidentKind, Process
@@ -513,7 +513,7 @@ def review_create(request, point_id: int, payload: ReviewIn):
             "owner": _person(point.organisation, payload.problem.owner_id, "problem_owner"),
             "due_on": payload.problem.due_on,
         }
-    review = services.review_record(
+    review = follow_up.review_record(
         point=point,
         reviewed_on=payload.reviewed_on,
         measures_effective=payload.measures_effective,
@@ -532,7 +532,7 @@ def incident_create(request, point_id: int, payload: IncidentIn):
     point = _point(request, point_id)
     if not services.may_follow_up(request.user, point):
         raise Http404
-    incident = services.incident_link(point=point, actor=request.user, **payload.dict())
+    incident = follow_up.incident_link(point=point, actor=request.user, **payload.dict())
     if incident.record_kind:
         key = (incident.record_kind, incident.record_id)
         incident.record = records_resolve(request.user, [key]).get(key)

@@ -312,7 +312,7 @@ def test_the_page_shows_the_matrix_measures_that_lost_their_owner_and_incidents(
     point = point_approved(cast)
     meeting = meeting_make(cast.tree.branch_a, title="支部委员会会议")
     attend_all(meeting)
-    from qinglian.risks.services.register import incident_link
+    from qinglian.risks.services.follow_up import incident_link
 
     incident_link(point=point, kind="other", description="会上发现", occurred_on=day(), record_kind="orglife.meeting",
                   record_id=meeting.pk, actor=cast.secretary)  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from qinglian.core.links import record_check, record_kinds, record_search, records_resolve
-from qinglian.risks.services.register import review_record
+from qinglian.risks.services.follow_up import review_record
 from qinglian.risks.tests.factories_register import day, point_approved, round_make
 
 KIND = "risks.review"

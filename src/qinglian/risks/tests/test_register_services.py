@@ -14,6 +14,7 @@ from qinglian.orgs.models import Member
 from qinglian.orgs.services import Conflict, member_create
 from qinglian.rectification.models import Item
 from qinglian.risks.models import PointEvent, Post, RiskIncident, RiskMeasure, RiskPoint, RiskReview
+from qinglian.risks.services import follow_up
 from qinglian.risks.services import register as services
 from qinglian.risks.services.register import MeasureIn
 from qinglian.risks.tests.factories_register import day, holder_post, move, point_approved, point_make, round_make
@@ -266,7 +267,7 @@ def test_holders_of_a_post_are_read_from_the_register(cast):
 def test_a_review_sets_the_level_and_the_next_review_and_clears_the_flag(cast, risk_round):
     point = point_approved(cast)
     RiskPoint.objects.filter(pk=point.pk).update(needs_review=True, needs_review_reason="线索")
-    review = services.review_record(
+    review = follow_up.review_record(
         point=point, reviewed_on=day(-2), measures_effective=False, conclusion="措施执行不到位，风险上升",
         level_after=1, actor=cast.secretary,
     )  # fmt: skip
@@ -280,7 +281,7 @@ def test_a_review_sets_the_level_and_the_next_review_and_clears_the_flag(cast, r
 
 def test_a_review_that_finds_a_problem_opens_a_rectification_item(cast, risk_round):
     point = point_approved(cast)
-    review = services.review_record(
+    review = follow_up.review_record(
         point=point, reviewed_on=day(), measures_effective=False, conclusion="发现问题", level_after=2,
         actor=cast.secretary,
         problem={"problem": "支付凭证缺少复核签字", "measures": "补签并建立台账", "owner": cast.members["a1"],
@@ -299,7 +300,7 @@ def test_a_review_that_finds_a_problem_opens_a_rectification_item(cast, risk_rou
 def test_a_review_problem_without_owner_saves_nothing(cast, risk_round):
     point = point_approved(cast)
     with pytest.raises(ValidationError) as refused:
-        services.review_record(
+        follow_up.review_record(
             point=point, reviewed_on=day(), measures_effective=False, conclusion="发现问题", level_after=2,
             actor=cast.secretary, problem={"problem": "缺少签字", "owner": None, "due_on": day(30)},
         )  # fmt: skip
@@ -312,18 +313,18 @@ def test_a_review_problem_without_owner_saves_nothing(cast, risk_round):
 def test_reviews_are_for_approved_points_and_those_allowed(cast, risk_round):
     draft = point_make(cast)
     with pytest.raises(ValidationError):
-        services.review_record(point=draft, reviewed_on=day(), measures_effective=True, conclusion="好",
+        follow_up.review_record(point=draft, reviewed_on=day(), measures_effective=True, conclusion="好",
                                level_after=2, actor=cast.secretary)  # fmt: skip
     point = point_approved(cast)
     for refused in (cast.member, cast.secretary_b, cast.liaison):
         with pytest.raises(PermissionDenied):
-            services.review_record(point=point, reviewed_on=day(), measures_effective=True, conclusion="好",
+            follow_up.review_record(point=point, reviewed_on=day(), measures_effective=True, conclusion="好",
                                    level_after=2, actor=refused)  # fmt: skip
     with pytest.raises(ValidationError) as future:
-        services.review_record(point=point, reviewed_on=day(3), measures_effective=True, conclusion="",
+        follow_up.review_record(point=point, reviewed_on=day(3), measures_effective=True, conclusion="",
                                level_after=7, actor=cast.inspector)  # fmt: skip
     assert set(future.value.message_dict) == {"reviewed_on", "conclusion", "level_after"}
-    assert services.review_record(point=point, reviewed_on=day(), measures_effective=True, conclusion="有效",
+    assert follow_up.review_record(point=point, reviewed_on=day(), measures_effective=True, conclusion="有效",
                                   level_after=2, actor=cast.inspector).reviewer == cast.inspector  # fmt: skip
 
 
@@ -333,7 +334,7 @@ def test_reviews_are_for_approved_points_and_those_allowed(cast, risk_round):
 def test_an_incident_raises_the_point_for_review_and_tells_owners_and_reviewers(cast, risk_round):
     point = point_approved(cast)
     Notification.objects.all().delete()
-    incident = services.incident_link(
+    incident = follow_up.incident_link(
         point=point, kind="audit", description="审计发现两笔支付未经复核", occurred_on=day(-3), actor=cast.office
     )
     point.refresh_from_db()
@@ -350,24 +351,24 @@ def test_an_incident_links_a_record_the_actor_may_see_only(cast, risk_round):
     attend_all(mine)
     theirs = meeting_make(cast.tree.branch_b, title="第二支部的会议")
     attend_all(theirs)
-    incident = services.incident_link(
+    incident = follow_up.incident_link(
         point=point, kind="other", description="会上发现问题", occurred_on=day(), record_kind="orglife.meeting",
         record_id=mine.pk, actor=cast.secretary,
     )  # fmt: skip
     assert (incident.record_kind, incident.record_id) == ("orglife.meeting", mine.pk)
     before = RiskIncident.objects.count()
     with pytest.raises(ValidationError) as refused:
-        services.incident_link(
+        follow_up.incident_link(
             point=point, kind="other", description="看不到的记录", occurred_on=day(), record_kind="orglife.meeting",
             record_id=theirs.pk, actor=cast.secretary,
         )  # fmt: skip
     assert refused.value.message_dict["record_id"] == ["No such record, or you may not see it."]
     with pytest.raises(ValidationError) as half:
-        services.incident_link(point=point, kind="clue", description="只给了种类", occurred_on=day(),
+        follow_up.incident_link(point=point, kind="clue", description="只给了种类", occurred_on=day(),
                                record_kind="orglife.meeting", actor=cast.secretary)  # fmt: skip
     assert "Give both the kind of record and the record" in half.value.message_dict["record_id"][0]
     with pytest.raises(ValidationError) as unknown:
-        services.incident_link(point=point, kind="clue", description="未知种类", occurred_on=day(),
+        follow_up.incident_link(point=point, kind="clue", description="未知种类", occurred_on=day(),
                                record_kind="discipline.nothing", record_id=1, actor=cast.secretary)  # fmt: skip
     assert "Unknown kind of record" in unknown.value.message_dict["record_kind"][0]
     assert RiskIncident.objects.count() == before
@@ -376,10 +377,10 @@ def test_an_incident_links_a_record_the_actor_may_see_only(cast, risk_round):
 def test_incidents_are_refused_on_drafts_and_to_those_without_the_role(cast, risk_round):
     draft = point_make(cast)
     with pytest.raises(ValidationError):
-        services.incident_link(point=draft, kind="clue", description="线索", occurred_on=day(), actor=cast.office)
+        follow_up.incident_link(point=draft, kind="clue", description="线索", occurred_on=day(), actor=cast.office)
     point = point_approved(cast)
     with pytest.raises(PermissionDenied):
-        services.incident_link(point=point, kind="clue", description="线索", occurred_on=day(), actor=cast.member)
+        follow_up.incident_link(point=point, kind="clue", description="线索", occurred_on=day(), actor=cast.member)
     with pytest.raises(ValidationError) as bad:
-        services.incident_link(point=point, kind="gossip", description="", occurred_on=day(2), actor=cast.office)
+        follow_up.incident_link(point=point, kind="gossip", description="", occurred_on=day(2), actor=cast.office)
     assert set(bad.value.message_dict) == {"kind", "description", "occurred_on"}

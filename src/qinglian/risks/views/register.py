@@ -45,7 +45,7 @@ from qinglian.risks.forms.register import (
     measures_initial,
 )
 from qinglian.risks.models import Post, RiskPoint
-from qinglian.risks.services import levels, workflow
+from qinglian.risks.services import follow_up, levels, workflow
 from qinglian.risks.services import register as services
 from qinglian.risks.services.register_export import INLINE_MAX, register_export, register_job_start
 from qinglian.risks.vocab import Level, PointStatus, Process
@@ -427,7 +427,7 @@ def point_review(request, pk: int):
     form = ReviewForm(request.POST or None, initial=initial, people=people)
     if request.method == "POST" and form.is_valid():
         try:
-            review = services.review_record(point=point, actor=request.user, **form.service_fields())
+            review = follow_up.review_record(point=point, actor=request.user, **form.service_fields())
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied as exc:
@@ -451,7 +451,7 @@ def point_incident(request, pk: int):
     form = IncidentForm(request.POST or None, initial={"occurred_on": timezone.localdate()}, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.incident_link(point=point, actor=request.user, **form.service_fields())
+            follow_up.incident_link(point=point, actor=request.user, **form.service_fields())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
