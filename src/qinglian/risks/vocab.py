@@ -26,6 +26,15 @@ class Level(models.IntegerChoices):
     THREE = 3, _("Level 3 — minor violation, organisational handling")
 
 
+# A level's short name, for badges, tables and exports (一级 / 二级 / 三级); the templates' level badge uses the same
+# words (risks/partials/point_level.html).
+LEVEL_SHORT = {
+    Level.ONE: pgettext_lazy("risk level", "Level 1"),
+    Level.TWO: pgettext_lazy("risk level", "Level 2"),
+    Level.THREE: pgettext_lazy("risk level", "Level 3"),
+}
+
+
 class RoundStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("round status", "Open")
     CLOSED = "closed", pgettext_lazy("round status", "Closed")

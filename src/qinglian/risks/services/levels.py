@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from qinglian.core.rules import rule_value
-from qinglian.risks.vocab import Level
+from qinglian.risks.vocab import LEVEL_SHORT, Level
 
 LEVEL_CRITERIA, MATRIX, REVIEW_MONTHS = "risks.level_criteria", "risks.matrix", "risks.review_months"
 
@@ -89,7 +89,7 @@ def level_check(level) -> int:
 
 def level_short(level: int) -> str:
     """ "Level 1" … without the explanation (for badges and tables)."""
-    return _("Level {n}").format(n=level)
+    return str(LEVEL_SHORT[level]) if level in LEVEL_SHORT else _("Level {n}").format(n=level)
 
 
 # --- the matrix --------------------------------------------------------------------------------------------
