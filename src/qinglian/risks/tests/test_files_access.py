@@ -156,7 +156,9 @@ def test_the_access_log_shows_every_opening_to_the_cadre_and_discipline_inspecti
     client.force_login(users["member"])
     page = client.get(reverse("risks:file_log", args=[file.pk])).content.decode()
     assert page.count("Opened the file") == 1 and "Opened a section" in page and "Printed" in page
-    assert "named" in page and "inspector" in page and "Named a reviewer" in page
+    # Each person by their name, not their login.
+    assert users["named"].get_full_name() in page and users["inspector"].get_full_name() in page
+    assert "Named a reviewer" in page
     log = client.get(f"/api/v1/risks/files/{file.pk}/log").json()["items"]
     assert log[0]["what"] == "Read the access log" and log[0]["actor"] == "member"  # this very reading, first
     assert {"Opened the file", "Opened a section", "Printed"} <= {row["what"] for row in log}

@@ -190,6 +190,8 @@ def test_the_demo_story_in_the_browser(cast, login, english):
     inspector.post(reverse("risks:section_accept", args=[section.pk]), {"version": section.version})
     section.refresh_from_db()
     assert section.status == SectionStatus.ACCEPTED
+    assert "Discipline inspection accepted this section: it no longer changes." in _page(login(cast.member).get(edit))
+    inspector = login(cast.inspector)
     assert "Archive" in _page(inspector.get(detail))
     inspector.post(reverse("risks:section_archive", args=[section.pk]), {"version": section.version})
     section.refresh_from_db()
@@ -200,7 +202,7 @@ def test_the_demo_story_in_the_browser(cast, login, english):
     log = _page(cadre.get(reverse("risks:file_log", args=[file.pk])))
     for words in ("Opened the file", "Opened a section", "Submitted", "Returned", "Accepted", "Archived"):
         assert words in log, words
-    assert "inspector" in log and "请注明购物卡面值" in log
+    assert cast.inspector.get_full_name() in log and "请注明购物卡面值" in log
 
 
 def test_a_stale_review_is_refused_with_a_clear_message(cast, login, english):
