@@ -217,6 +217,7 @@ def _register(root: Organisation) -> dict:
             day = today - timedelta(days=50 + n)
         raise_level = point.title == "预算资金分配中优亲厚友、暗箱操作"
         owner = point.measures.exclude(owner=None).first()
+        since = timezone.now()
         follow_up.review_record(
             point=point,
             reviewed_on=day,
@@ -233,6 +234,7 @@ def _register(root: Organisation) -> dict:
             if raise_level and owner
             else None,
         )
+        _dated(since, day)
         reviews += 1
     RiskReview.objects.filter(created_at__date=today).update(created_at=timezone.now() - timedelta(days=40))
 

@@ -44,8 +44,11 @@ def propose_url(post) -> str:
 def holder_todos(user) -> list[TodoItem]:
     """The post holder's posts with nothing proposed in the open round, and last year's points to confirm."""
     posts = list(posts_held(member_of(user)).select_related("organisation", "department"))
+    # A member may hold a post of the same name at their group and at its branch: name the unit to tell them apart.
+    names = [str(post) for post in posts]
     found: list[TodoItem] = []
     for post in posts:
+        label = f"{post} · {post.organisation.display_name}" if names.count(str(post)) > 1 else str(post)
         risk_round = open_round(post.organisation)
         if risk_round is None:
             continue
@@ -56,7 +59,7 @@ def holder_todos(user) -> list[TodoItem]:
             found.append(
                 TodoItem(
                     title=_("Propose the risk points of your post “{post}” for “{round}”").format(
-                        post=post, round=risk_round.title
+                        post=label, round=risk_round.title
                     ),
                     url=propose_url(post),
                     due=risk_round.due_on,

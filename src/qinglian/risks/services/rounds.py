@@ -25,12 +25,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, override, pgettext
 
 from qinglian.core.audit import audit_record
 from qinglian.orgs.access import can, grants
@@ -287,15 +288,20 @@ def _copy(plan: CopyPlan, into: RiskRound, actor, at) -> int:
     )
     measures, events = [], []
     for point, copy in zip(plan.points, copies, strict=True):
-        notes = [_("Copied from “{round}” for the post holders to confirm or change.").format(round=plan.source.title)]
+        # The note is kept with the point's history: written in the site's language, for every reader.
+        with override(settings.LANGUAGE_CODE):
+            notes = [
+                _("Copied from “{round}” for the post holders to confirm or change.").format(round=plan.source.title)
+            ]
         for measure in point.measures.all():
             gone = _owner_gone(measure, point)
             if gone and measure.owner_id is not None:
-                notes.append(
-                    _("The owner of the measure “{measure}”, {name}, is no longer on the unit's register.").format(
-                        measure=measure.text[:60], name=measure.owner.name
+                with override(settings.LANGUAGE_CODE):
+                    notes.append(
+                        _("The owner of the measure “{measure}”, {name}, is no longer on the unit's register.").format(
+                            measure=measure.text[:60], name=measure.owner.name
+                        )
                     )
-                )
             measures.append(
                 RiskMeasure(
                     point=copy,

@@ -47,6 +47,17 @@ def test_a_post_holder_is_asked_to_propose_then_to_confirm_last_years_points(cas
     assert todos.holder_todos(cast.secretary) == [] and todos.holder_todos(cast.outsider) == []
 
 
+def test_a_post_of_the_same_name_held_at_two_units_names_each_unit(cast, current, cashier):
+    post_make(cast.tree.root, "出纳")
+    branch, root = cast.tree.branch_a.display_name, cast.tree.root.display_name
+    assert sorted(_titles(todos.holder_todos(cast.member))) == sorted(
+        [
+            f"Propose the risk points of your post “出纳 · {branch}” for “今年的排查”",
+            f"Propose the risk points of your post “出纳 · {root}” for “今年的排查”",
+        ]
+    )
+
+
 def test_no_round_open_asks_nothing_of_post_holders(cast, cashier):
     round_make(cast.tree.root, year=this_year() - 1, closed=True)
     assert todos.holder_todos(cast.member) == []

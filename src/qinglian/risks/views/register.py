@@ -268,7 +268,8 @@ def point_create(request):
                 messages.success(request, _("The risk point is recorded as a draft. Propose it when it is ready."))
                 return redirect("risks:point_detail", pk=point.pk)
     context = {"form": form, "measures": measures, "unit": unit, "units": units, "round": round, "point": None,
-               "thresholds": levels.level_thresholds(org_path=unit.path)}  # fmt: skip
+               "thresholds": levels.level_thresholds(org_path=unit.path),
+               "perms_view": can(request.user, VIEW)}  # fmt: skip
     return render(request, "risks/point_form.html", context, status=status)
 
 
@@ -309,7 +310,8 @@ def point_edit(request, pk: int):
                 messages.success(request, _("The risk point is saved."))
                 return redirect("risks:point_detail", pk=point.pk)
     context = {"form": form, "measures": measures, "unit": unit, "units": [], "round": point.round, "point": point,
-               "thresholds": levels.level_thresholds(org_path=unit.path)}  # fmt: skip
+               "thresholds": levels.level_thresholds(org_path=unit.path),
+               "perms_view": can(request.user, VIEW)}  # fmt: skip
     return render(request, "risks/point_form.html", context, status=status)
 
 
