@@ -146,3 +146,43 @@ class EvidenceForm(StyledForm):
         if data.get("file"):
             return {"file": data["file"], "record_kind": "", "record_id": None, "note": note}
         return {"file": None, "record_kind": data["record_kind"], "record_id": data["record_id"], "note": note}
+
+
+class RecordChoiceMixin(forms.Form):
+    """Optionally point at one record of another module, picked with core's record picker
+    (`core/partials/record_picker.html`): the kind and id are checked with `core.links.record_check` for the
+    user, so a record they may not see cannot be chosen. Mixed into a form before its other bases."""
+
+    record_kind = forms.ChoiceField(label=_("Kind of record"), required=False)
+    record_id = forms.IntegerField(label=_("Record"), required=False, min_value=1)
+    record_q = forms.CharField(label=_("Search records"), required=False, max_length=60)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.record = None
+        self.fields["record_kind"].choices = [("", _("No record")), *((k.key, k.label) for k in record_kinds())]
+
+    def clean(self):
+        data = super().clean()
+        kind, ref_id = data.get("record_kind"), data.get("record_id")
+        if ref_id and not kind:
+            self.add_error("record_kind", _("Choose the kind of record."))
+        elif kind and ref_id and self.user is not None:
+            try:
+                self.record = record_check(self.user, kind, ref_id)
+            except ValidationError as exc:
+                self.add_error("record_id", exc.messages)
+        return data
+
+    @property
+    def picked(self) -> list:
+        """The chosen record, shown chosen again when the form comes back with an error elsewhere."""
+        return [self.record] if self.record else []
+
+    @staticmethod
+    def record_pop(data: dict) -> tuple[str, int | None]:
+        """Take the picker's fields out of cleaned data: (kind, id), or ("", None) when no record was picked."""
+        kind, ref_id = data.pop("record_kind", ""), data.pop("record_id", None)
+        data.pop("record_q", None)
+        return (kind, ref_id) if kind and ref_id else ("", None)

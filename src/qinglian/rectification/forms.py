@@ -9,8 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qinglian.core.forms import StyledForm
-from qinglian.core.links import record_check, record_kinds
+from qinglian.core.forms import RecordChoiceMixin, StyledForm
 from qinglian.orgs.models import Department, Member
 from qinglian.rectification.vocab import Source
 
@@ -93,12 +92,9 @@ class ItemFields(ProblemFields):
         self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
 
 
-class ItemForm(ItemFields):
+class ItemForm(RecordChoiceMixin, ItemFields):
     """A new item; the record it was found in is picked like a piece of evidence (core's record picker)."""
 
-    record_kind = forms.ChoiceField(label=_("Kind of record"), required=False)
-    record_id = forms.IntegerField(label=_("Record"), required=False, min_value=1)
-    record_q = forms.CharField(label=_("Search records"), required=False, max_length=60)
     found_on = forms.DateField(
         label=_("Found on"),
         required=False,
@@ -108,34 +104,9 @@ class ItemForm(ItemFields):
 
     field_order = ["source", "source_title", "problem", "measures", "member", "owner", "department", "due_on"]
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.record = None
-        self.fields["record_kind"].choices = [("", _("No record")), *((k.key, k.label) for k in record_kinds())]
-
-    def clean(self):
-        data = super().clean()
-        kind, ref_id = data.get("record_kind"), data.get("record_id")
-        if ref_id and not kind:
-            self.add_error("record_kind", _("Choose the kind of record."))
-        elif kind and ref_id and self.user is not None:
-            try:
-                self.record = record_check(self.user, kind, ref_id)
-            except forms.ValidationError as exc:
-                self.add_error("record_id", exc.messages)
-        return data
-
-    @property
-    def picked(self) -> list:
-        """The chosen record, shown chosen again when the form comes back with an error elsewhere."""
-        return [self.record] if self.record else []
-
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
-        kind, ref_id = data.pop("record_kind", ""), data.pop("record_id", None)
-        data.pop("record_q", None)
-        data["source_kind"], data["source_id"] = (kind, ref_id) if kind and ref_id else ("", None)
+        data["source_kind"], data["source_id"] = self.record_pop(data)
         return data
 
 

@@ -7,8 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from qinglian.core.forms import StyledForm
-from qinglian.core.links import record_check, record_kinds
+from qinglian.core.forms import RecordChoiceMixin, StyledForm
 from qinglian.orgs.models import Department, Member, Organisation
 from qinglian.risks.models import Post
 from qinglian.risks.services import levels
@@ -281,7 +280,7 @@ class ReviewForm(StyledForm):
         return data
 
 
-class IncidentForm(StyledForm):
+class IncidentForm(RecordChoiceMixin, StyledForm):
     kind = forms.ChoiceField(
         label=pgettext_lazy("incident", "Kind"),
         choices=[("", _("What kind of incident?")), *IncidentKind.choices],
@@ -296,37 +295,10 @@ class IncidentForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say what happened.")},
     )
-    record_kind = forms.ChoiceField(label=_("Kind of record"), required=False)
-    record_id = forms.IntegerField(label=_("Record"), required=False, min_value=1)
-    record_q = forms.CharField(label=_("Search records"), required=False, max_length=60)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.record = None
-        self.fields["record_kind"].choices = [("", _("No record")), *((k.key, k.label) for k in record_kinds())]
-
-    def clean(self):
-        data = super().clean()
-        kind, ref_id = data.get("record_kind"), data.get("record_id")
-        if ref_id and not kind:
-            self.add_error("record_kind", _("Choose the kind of record."))
-        elif kind and ref_id and self.user is not None:
-            try:
-                self.record = record_check(self.user, kind, ref_id)
-            except forms.ValidationError as exc:
-                self.add_error("record_id", exc.messages)
-        return data
-
-    @property
-    def picked(self) -> list:
-        return [self.record] if self.record else []
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
-        data.pop("record_q", None)
-        if not (data.get("record_kind") and data.get("record_id")):
-            data["record_kind"], data["record_id"] = "", None
+        data["record_kind"], data["record_id"] = self.record_pop(data)
         return data
 
 
