@@ -8,6 +8,20 @@ from django.utils import timezone
 from qinglian.core.models import Job
 
 
+def job_get(job_id: str) -> Job:
+    """The job a task was queued with (and its owner, whom most tasks act for)."""
+    return Job.objects.select_related("owner").get(pk=job_id)
+
+
+def job_reporter(job: Job):
+    """A progress(done, total) callback for services that report their progress, writing to the job."""
+
+    def report(done: int, total: int) -> None:
+        job_progress(job, done=done, total=total)
+
+    return report
+
+
 def job_create(*, owner, kind: str, title: str, params: dict | None = None) -> Job:
     return Job.objects.create(owner=owner, kind=kind, title=title, params=params or {})
 

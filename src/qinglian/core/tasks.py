@@ -13,8 +13,8 @@ from django.utils.translation import override
 from django_tasks import task
 
 from qinglian.core.audit import audit_filter, audit_jsonl_lines, audit_verify
-from qinglian.core.jobs import job_fail, job_finish, job_progress
-from qinglian.core.models import AuditEvent, Job, ScheduledRun
+from qinglian.core.jobs import job_fail, job_finish, job_get, job_progress
+from qinglian.core.models import AuditEvent, ScheduledRun
 from qinglian.core.registry import registry
 
 log = logging.getLogger(__name__)
@@ -54,14 +54,10 @@ def schedule_due(today: date | None = None) -> list[str]:
     return queued
 
 
-def _job(job_id: str) -> Job:
-    return Job.objects.select_related("owner").get(pk=job_id)
-
-
 @task()
 def audit_export(job_id: str) -> str:
     """Write the audit events matching the job's filters to a JSON-lines file."""
-    job = _job(job_id)
+    job = job_get(job_id)
     try:
         events = audit_filter(job.params)
         total = events.count()
@@ -84,7 +80,7 @@ def audit_export(job_id: str) -> str:
 @task()
 def audit_check(job_id: str) -> bool:
     """Verify the whole chain, reporting progress as it goes."""
-    job = _job(job_id)
+    job = job_get(job_id)
     total = AuditEvent.objects.count()
     job_progress(job, done=0, total=total)
     result = audit_verify(progress=lambda n: job_progress(job, done=n))

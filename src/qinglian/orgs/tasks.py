@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_tasks import task
 
-from qinglian.core.jobs import job_fail, job_finish, job_progress
-from qinglian.core.models import Job
+from qinglian.core.jobs import job_fail, job_finish, job_get, job_reporter
 from qinglian.orgs.models import Organisation, RosterImport
 from qinglian.orgs.services.exports import member_export
 from qinglian.orgs.services.imports import roster_check, roster_fail, roster_import
@@ -23,25 +22,14 @@ from qinglian.orgs.services.imports import roster_check, roster_fail, roster_imp
 log = logging.getLogger(__name__)
 
 
-def _job(job_id: str) -> Job:
-    return Job.objects.select_related("owner").get(pk=job_id)
-
-
-def _progress(job: Job):
-    def report(done: int, total: int) -> None:
-        job_progress(job, done=done, total=total)
-
-    return report
-
-
 @task()
 def roster_check_job(job_id: str) -> str:
     """Check every row of an uploaded roster; the import ends `ready` or `invalid`."""
-    job = _job(job_id)
+    job = job_get(job_id)
     upload = RosterImport.objects.select_related("organisation", "owner").get(pk=job.params["import"])
     with override(job.params.get("lang") or None):
         try:
-            roster_check(upload=upload, progress=_progress(job))
+            roster_check(upload=upload, progress=job_reporter(job))
         except Exception as exc:
             log.exception("roster check %s failed", upload.pk)
             roster_fail(upload=upload, message=_("The check broke off: {error}").format(error=exc))
@@ -58,11 +46,11 @@ def roster_check_job(job_id: str) -> str:
 @task()
 def roster_import_job(job_id: str) -> str:
     """Save a confirmed roster import in one transaction."""
-    job = _job(job_id)
+    job = job_get(job_id)
     upload = RosterImport.objects.select_related("organisation", "owner").get(pk=job.params["import"])
     with override(job.params.get("lang") or None):
         try:
-            roster_import(upload=upload, actor=job.owner, progress=_progress(job))
+            roster_import(upload=upload, actor=job.owner, progress=job_reporter(job))
         except Exception as exc:
             log.exception("roster import %s failed", upload.pk)
             message = _("Nothing was saved: {error}").format(error=exc)
@@ -82,7 +70,7 @@ def roster_import_job(job_id: str) -> str:
 @task()
 def member_export_job(job_id: str) -> str:
     """Write a filtered member list to an .xlsx file in EXPORT_DIR."""
-    job = _job(job_id)
+    job = job_get(job_id)
     with override(job.params.get("lang") or None):
         try:
             root = Organisation.objects.get(pk=job.params["root"])
@@ -90,7 +78,7 @@ def member_export_job(job_id: str) -> str:
             name = f"members-{timezone.now():%Y%m%d-%H%M%S}-{str(job.pk)[:8]}.xlsx"
             with open(settings.EXPORT_DIR / name, "wb") as out:
                 written = member_export(
-                    user=job.owner, root=root, params=job.params.get("filters", {}), out=out, progress=_progress(job)
+                    user=job.owner, root=root, params=job.params.get("filters", {}), out=out, progress=job_reporter(job)
                 )
             job_finish(job, message=_("{n} members exported.").format(n=written), result_file=name, done=written)
         except Exception as exc:

@@ -12,21 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_tasks import task
 
-from qinglian.core.jobs import job_fail, job_finish, job_progress
-from qinglian.core.models import Job
+from qinglian.core.jobs import job_fail, job_finish, job_get, job_reporter
 
 log = logging.getLogger(__name__)
-
-
-def _job(job_id: str) -> Job:
-    return Job.objects.select_related("owner").get(pk=job_id)
-
-
-def _progress(job: Job):
-    def report(done: int, total: int) -> None:
-        job_progress(job, done=done, total=total)
-
-    return report
 
 
 @task()
@@ -36,11 +24,11 @@ def conflict_check_job(job_id: str) -> int:
     from qinglian.risks.models import ConflictCheck
     from qinglian.risks.services.conflicts import check_execute
 
-    job = _job(job_id)
+    job = job_get(job_id)
     with override(job.params.get("lang") or None):
         try:
             check = ConflictCheck.objects.select_related("organisation").get(pk=job.params["check"])
-            check = check_execute(check=check, progress=_progress(job))
+            check = check_execute(check=check, progress=job_reporter(job))
         except Exception as exc:
             log.exception("conflict check %s failed", job.pk)
             job_fail(job, message=_("The check broke off: {error}").format(error=exc))
@@ -58,10 +46,10 @@ def supplier_import_job(job_id: str) -> str:
     """Save a confirmed large supplier import in one transaction."""
     from qinglian.risks.services.conflicts import supplier_import_fail, supplier_import_run
 
-    job = _job(job_id)
+    job = job_get(job_id)
     with override(job.params.get("lang") or None):
         try:
-            job = supplier_import_run(job=job, actor=job.owner, progress=_progress(job))
+            job = supplier_import_run(job=job, actor=job.owner, progress=job_reporter(job))
         except Exception as exc:
             log.exception("supplier import %s failed", job.pk)
             message = _("Nothing was saved: {error}").format(error=exc)
