@@ -89,13 +89,6 @@ VIEW_WHAT = {
 # --- who may do what ---------------------------------------------------------------------------------------
 
 
-def member_of(user) -> Member | None:
-    """The member record behind a login; None for a login that is no member's and for the system."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Member.objects.select_related("organisation").filter(user=user).first()
-
-
 def is_cadre_self(user, member: Member) -> bool:
     return getattr(user, "is_authenticated", False) and member.user_id == user.pk
 

@@ -32,6 +32,7 @@ from qinglian.risks.sections import SECTIONS
 from qinglian.risks.services import files as services
 from qinglian.risks.services import section_data
 from qinglian.risks.services.files import FILE_REVIEW, S
+from qinglian.risks.services.register import member_of
 
 PAGE_SIZE = 30
 LOG_SIZE = 50
@@ -55,7 +56,7 @@ def _year(value) -> int:
 @login_required
 def my_files(request):
     """The cadre's files by year with where each section stands, and this year's to open."""
-    me = services.member_of(request.user)
+    me = member_of(request.user)
     year = timezone.localdate().year
     files = []
     if me is not None:
@@ -74,7 +75,7 @@ def my_files(request):
 @login_required
 @require_POST
 def my_file_open(request):
-    me = services.member_of(request.user)
+    me = member_of(request.user)
     if me is None:
         raise Http404
     try:
