@@ -446,6 +446,7 @@ def main() -> int:
         SECRET_KEY=settings.SECRET_KEY,
         QINGLIAN_AUDIT_KEY=(data / "audit_key").read_text().strip(),
         QINGLIAN_DATA_KEY=(data / "data_key").read_text().strip(),
+        QINGLIAN_SEALED_KEY=(data / "sealed_key").read_text().strip(),
     )
     # Its own process group: `qinglian serve` runs gunicorn as a child, and both must stop with the bench.
     server = subprocess.Popen(

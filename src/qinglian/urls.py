@@ -12,6 +12,8 @@ urlpatterns = [
     path("orglife/", include("qinglian.orglife.urls")),
     path("study/", include("qinglian.study.urls")),
     path("risks/", include("qinglian.risks.urls")),
+    path("discipline/", include("qinglian.discipline.urls")),
+    path("report/", include("qinglian.discipline.portal_urls")),
     path("duties/", include("qinglian.duties.urls")),
     path("rectification/", include("qinglian.rectification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -102,6 +102,62 @@ def decrypt(stored: str) -> str:
         raise CryptoError("cannot decrypt: wrong key or tampered value") from exc
 
 
+def _gcm_encrypt(name: str, key: bytes, data: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(12)
+    if name == "intl":
+        return nonce + AESGCM(key).encrypt(nonce, data, aad)
+    encryptor = Cipher(_algorithm(name, key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(aad)
+    body = encryptor.update(data) + encryptor.finalize()
+    return nonce + body + encryptor.tag
+
+
+def _gcm_decrypt(name: str, key: bytes, raw: bytes, aad: bytes) -> bytes:
+    nonce, body = raw[:12], raw[12:]
+    if name == "intl":
+        return AESGCM(key).decrypt(nonce, body, aad)
+    decryptor = Cipher(_algorithm(name, key), modes.GCM(nonce, body[-16:])).decryptor()
+    decryptor.authenticate_additional_data(aad)
+    return decryptor.update(body[:-16]) + decryptor.finalize()
+
+
+def key_fingerprint(key: str) -> str:
+    """A short public name of a key, stored beside what it sealed so a wrong or rotated key is named, not guessed."""
+    return digest("qinglian-key-fingerprint:" + key)[:12]
+
+
+def envelope_seal(plaintext: str, *, kek: str) -> tuple[str, str]:
+    """Envelope encryption: (ciphertext, wrapped key).
+
+    The text is encrypted under a fresh random data key; the data key is encrypted ("wrapped") under `kek`, a key
+    held outside the database (the environment or a key file). Whoever copies the database gets neither.
+    """
+    name = suite()
+    data_key = os.urandom(32 if name == "intl" else 16)
+    sealed = _gcm_encrypt(name, data_key, plaintext.encode("utf-8"), b"qinglian-envelope-data")
+    wrapped = _gcm_encrypt(name, _derived_key(name, "envelope:" + kek), data_key, b"qinglian-envelope-key")
+    cipher = f"{name}:" + base64.urlsafe_b64encode(sealed).decode("ascii")
+    key = f"{name}:{key_fingerprint(kek)}:" + base64.urlsafe_b64encode(wrapped).decode("ascii")
+    return cipher, key
+
+
+def envelope_open(cipher: str, wrapped: str, *, kek: str) -> str:
+    """The text `envelope_seal` sealed; CryptoError for a wrong key, an unknown suite or a tampered value."""
+    name, _, blob = cipher.partition(":")
+    key_name, fingerprint, key_blob = [*wrapped.split(":", 2), "", ""][:3]
+    if name not in HASHES or key_name != name or not blob or not key_blob:
+        raise CryptoError("unknown cipher suite")
+    if fingerprint != key_fingerprint(kek):
+        raise CryptoError("sealed under another key")
+    try:
+        data_key = _gcm_decrypt(
+            name, _derived_key(name, "envelope:" + kek), base64.urlsafe_b64decode(key_blob), b"qinglian-envelope-key"
+        )
+        return _gcm_decrypt(name, data_key, base64.urlsafe_b64decode(blob), b"qinglian-envelope-data").decode("utf-8")
+    except Exception as exc:
+        raise CryptoError("cannot open: wrong key or tampered value") from exc
+
+
 @functools.lru_cache(maxsize=4)
 def _aesgcm(key: bytes) -> AESGCM:
     return AESGCM(key)

@@ -157,6 +157,7 @@ def test_production_settings_turn_on_https_protections(tmp_path):
         "SECRET_KEY": "s" * 50,
         "QINGLIAN_AUDIT_KEY": "a" * 50,
         "QINGLIAN_DATA_KEY": "d" * 50,
+        "QINGLIAN_SEALED_KEY": "k" * 50,
         "ALLOWED_HOSTS": "qinglian.example.cn",
         "QINGLIAN_DATA_DIR": str(tmp_path),
     }
