@@ -567,7 +567,9 @@ ROUTES = [
 NAMESPACES = ["core", "orgs", "accounts"]
 for _module in app_route_modules():
     ROUTES.extend(_module.ROUTES)
-    NAMESPACES.append(_module.NAMESPACE)
+    # An app serving pages under more than one namespace (discipline: its staff pages and the public portal) lists
+    # them all in NAMESPACES.
+    NAMESPACES.extend(getattr(_module, "NAMESPACES", [_module.NAMESPACE]))
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 
 
