@@ -97,6 +97,11 @@ class Outcome(models.Model):
     rectification_item = models.ForeignKey(
         "rectification.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An appeal that changes a decision records a new outcome and keeps the old one, pointing at its replacement:
+    # what is in force (and what the four forms count) is the outcomes not superseded.
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes", editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
