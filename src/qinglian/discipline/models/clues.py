@@ -34,6 +34,13 @@ class ClueQuerySet(models.QuerySet):
         return self.filter(clue_q(user))
 
 
+class ReferralDirection(models.TextChoices):
+    """Where a clue that belongs to another body goes (属于上级或下级管辖的线索)."""
+
+    UP = "up", _("To a higher body")
+    DOWN = "down", _("To a lower body")
+
+
 class Clue(SealedIdentity):
     """One registered clue. Registered once: a repeated report is linked to the first (`repeat_of`), not counted
     again."""
@@ -94,6 +101,9 @@ class Clue(SealedIdentity):
     )
     similarity = models.FloatField(_("similarity"), null=True, blank=True)
     referred_to = models.CharField(_("referred to"), max_length=120, blank=True)
+    referral_direction = models.CharField(
+        _("referred up or down"), max_length=4, choices=ReferralDirection.choices, blank=True
+    )
     referral_due = models.DateField(_("referral due"), null=True, blank=True)
     referred_on = models.DateField(_("referred on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Measure.choices, blank=True)
