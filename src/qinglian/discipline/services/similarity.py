@@ -27,6 +27,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from qinglian.core.rules import RuleMissing, rule_value
+from qinglian.discipline.models import Clue
+from qinglian.discipline.vocab import OPEN_CLUE_STATUSES, ClueStatus
 
 # Characters that join words without carrying the matter: dropped before the bigrams are formed.
 FUNCTION_CHARS = set("的了着过在是和与及其等之对把被将向从于也都还就又而且并或啊吧呢吗")
@@ -120,3 +128,83 @@ def with_subject(score: float, same_subject: bool, boost: float) -> float:
 def text_similarity(a: str, b: str) -> float:
     """The similarity of two texts on their own (no corpus but the two)."""
     return text_scores(a, [b])[0]
+
+
+# --- against the register ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An earlier clue the new text may repeat: its score (with the subject), the text's own score, whether it is
+    about the same person, and whether it is offered as the default choice."""
+
+    clue: object
+    score: float
+    text_score: float
+    same_subject: bool
+    suggested: bool
+
+
+def settings_for(org_path: str) -> Settings:
+    try:
+        return Settings.from_rule(rule_value("discipline.similarity", org_path=org_path))
+    except RuleMissing:
+        return Settings()
+
+
+def comparable(organisation, *, today=None, settings: Settings | None = None):
+    """The clues a new one is compared with: the organisation's open clues and those registered recently, never a
+    repeat (a repeat links to the first report, so the first is what a new one repeats)."""
+    settings = settings or settings_for(organisation.path)
+    today = today or timezone.localdate()
+    since = today - timedelta(days=settings.recent_days)
+    return (
+        Clue.objects.filter(organisation=organisation)
+        .exclude(status=ClueStatus.REPEATED)
+        .filter(Q(status__in=OPEN_CLUE_STATUSES) | Q(received_on__gte=since))
+    )
+
+
+def same_subject(clue, *, subject_member=None, subject_name: str = "") -> bool:
+    """The same member of the register; or, where neither is linked to it, the same name."""
+    if subject_member is not None and clue.subject_member_id:
+        return clue.subject_member_id == subject_member.pk
+    name = (subject_member.name if subject_member is not None else subject_name or "").strip()
+    return bool(name) and name == (clue.subject_name or "").strip()
+
+
+def scored(
+    *, organisation, summary: str, subject_member=None, subject_name: str = "", exclude=None, also=()
+) -> list[Candidate]:
+    """Every comparable clue (and those in `also`) with its score, highest first; `exclude`: a clue left out."""
+    settings = settings_for(organisation.path)
+    clues = list(comparable(organisation, settings=settings).select_related("organisation", "subject_unit"))
+    known = {c.pk for c in clues}
+    clues += [c for c in also if c.pk not in known]
+    if exclude is not None:
+        clues = [c for c in clues if c.pk != exclude.pk]
+    if not clues:
+        return []
+    found = []
+    for clue, text_score in zip(clues, text_scores(summary, [c.summary for c in clues]), strict=True):
+        same = same_subject(clue, subject_member=subject_member, subject_name=subject_name)
+        score = with_subject(text_score, same, settings.subject_boost)
+        found.append(Candidate(clue, score, text_score, same, same and score >= settings.suggest))
+    found.sort(key=lambda c: (-c.score, -c.clue.pk))
+    return found
+
+
+def similar_clues(
+    *, organisation, summary: str, subject_member=None, subject_name: str = "", exclude=None
+) -> list[Candidate]:
+    """The clues of the organisation a new summary may repeat: those at or above the rule's `warn`, best first, at
+    most `max_candidates` of them."""
+    settings = settings_for(organisation.path)
+    found = scored(
+        organisation=organisation,
+        summary=summary,
+        subject_member=subject_member,
+        subject_name=subject_name,
+        exclude=exclude,
+    )
+    return [c for c in found if c.score >= settings.warn][: settings.max_candidates]
