@@ -37,6 +37,8 @@ class Command(BaseCommand):
                 for username, role_zh, role_en in result["logins"]:
                     self.stdout.write(f"  {username:<14} {role_zh}  /  {role_en}")
                 self.stdout.write("")
+            for note in result.get("notes", ()):
+                self.stdout.write(note)
         if settings.TWO_FACTOR_REQUIRED:
             self.stdout.write(
                 "Two-factor authentication is ON: privileged roles enrol an authenticator app at first login "
