@@ -16,8 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import RecordKind, RecordRef, TodoItem, registry
@@ -39,10 +38,10 @@ def _case_url(case_id: int) -> str:
     return reverse("discipline:case_detail", args=[case_id])
 
 
-def _recipients(clue, today: date) -> list:
-    """The clue's handlers and the leaders nearest its unit (active logins)."""
+def _recipients(clue) -> list:
+    """The clue's handlers and the leaders nearest its unit (active logins, holding their roles now)."""
     handlers = {h.user for h in ClueHandler.objects.filter(clue=clue, user__is_active=True).select_related("user")}
-    leaders = set(nearest_holders(clue.organisation, action=LEAD, on=today))
+    leaders = set(nearest_holders(clue.organisation, action=LEAD))
     return sorted(handlers | leaders, key=lambda user: user.pk)
 
 
@@ -55,13 +54,15 @@ def stage_overdue_reminders(today: date) -> int:
     sent = 0
     for case in services.overdue(Case.objects.all(), today).select_related("clue__organisation"):
         with override(settings.LANGUAGE_CODE):
-            title = _("Case stage overdue: {number}, {stage}").format(number=case.number, stage=case.get_stage_display())
+            title = _("Case stage overdue: {number}, {stage}").format(
+                number=case.number, stage=case.get_stage_display()
+            )
             body = _("The stage was due on {day}. Move the case on, or extend the stage with a reason.").format(
                 day=case.stage_due_on.isoformat()
             )
         sent += len(
             notification_send(
-                users=_recipients(case.clue, today),
+                users=_recipients(case.clue),
                 title=title,
                 body=body,
                 url=_case_url(case.pk),
@@ -96,7 +97,7 @@ def sanction_end_reminders(today: date) -> int:
             )
         sent += len(
             notification_send(
-                users=_recipients(outcome.clue, today),
+                users=_recipients(outcome.clue),
                 title=title,
                 body=body,
                 url=_case_url(outcome.case_id) if outcome.case_id else "",

@@ -344,8 +344,10 @@ def case_advance(
     *, case: Case, to: str, actor, on: date | None = None, note: str = "", version: int | None = None
 ) -> Case:
     """Move the case to the next stage (and only there); moving on from execution closes the case (`case_close`)."""
+    _check_open(actor, case.clue)
+    if to == St.CLOSED:
+        _check_lead(actor, case.clue, _("close a case"))
     case, clue = _lock(case, version)
-    _check_open(actor, clue)
     if to != next_stage(case.stage) or case.stage == St.APPEAL:
         _refuse_advance(case, to)
     if to == St.CLOSED:
@@ -382,6 +384,7 @@ def _close(case: Case, clue: Clue, *, actor, on: date | None, note: str) -> Case
 @transaction.atomic
 def case_close(*, case: Case, actor, on: date | None = None, note: str = "", version: int | None = None) -> Case:
     """Close a case after its execution: the clue is closed with the heaviest measure as its outcome."""
+    _check_lead(actor, case.clue, _("close a case"))
     case, clue = _lock(case, version)
     return _close(case, clue, actor=actor, on=on, note=note)
 
@@ -389,8 +392,8 @@ def case_close(*, case: Case, actor, on: date | None = None, note: str = "", ver
 @transaction.atomic
 def case_extend(*, case: Case, days: int, reason: str, actor, version: int | None = None) -> Case:
     """Extend the current stage's deadline by `days` calendar days, with the reason recorded on the stage."""
+    _check_lead(actor, case.clue, _("extend a stage"))
     case, clue = _lock(case, version)
-    _check_lead(actor, clue, _("extend a stage"))
     if case.stage in (St.CLOSED, St.FILING) or case.stage_due_on is None:
         raise ValidationError(_("Only a stage with a deadline can be extended."))
     if not isinstance(days, int) or days < 1 or days > EXTENSION_MAX_DAYS:
@@ -439,8 +442,8 @@ def case_decide(
 ) -> list[Outcome]:
     """Record the decision on the reported person in the decision stage: at most one Party sanction, one
     administrative sanction and one organisational measure, each an outcome with its form and effect period."""
+    _check_lead(actor, case.clue, _("record a decision"))
     case, clue = _lock(case, version)
-    _check_lead(actor, clue, _("record a decision"))
     if case.stage != St.DECISION:
         raise ValidationError(
             _("A decision is recorded in the decision stage; this case is in “{stage}”.").format(
@@ -507,8 +510,8 @@ def case_decide(
 @transaction.atomic
 def case_transfer(*, case: Case, on: date | None, actor, note: str = "", version: int | None = None) -> Outcome:
     """Transfer the case to judicial organs (移送司法): recorded once, as an outcome of the fourth form."""
+    _check_lead(actor, case.clue, _("transfer a case to judicial organs"))
     case, clue = _lock(case, version)
-    _check_lead(actor, clue, _("transfer a case to judicial organs"))
     if case.judicial_transfer_on is not None:
         raise ValidationError(
             _("The case was already transferred to judicial organs on {day}.").format(
@@ -544,8 +547,8 @@ def case_transfer(*, case: Case, on: date | None, actor, note: str = "", version
 def case_appeal(*, case: Case, on: date | None, grounds: str, actor, version: int | None = None) -> Case:
     """The reported person appeals (申诉) an executed or closed case: the case enters its appeal stage, with the
     deadline of the rule. One appeal per case."""
+    _check_lead(actor, case.clue, _("hear an appeal"))
     case, clue = _lock(case, version)
-    _check_lead(actor, clue, _("hear an appeal"))
     if case.stage not in APPEAL_FROM:
         raise ValidationError(
             _("An appeal is heard on an executed or closed case; this one is in “{stage}”.").format(
@@ -587,8 +590,8 @@ def case_appeal_end(
     (dated like the one it replaces, so the effect period runs from the original decision) and keeps the old one,
     pointing at its replacement, its effect ended on the day of the change. The case then returns to where it was
     (execution or closed); a closed clue's outcome becomes the heaviest measure now in force."""
+    _check_lead(actor, case.clue, _("decide an appeal"))
     case, clue = _lock(case, version)
-    _check_lead(actor, clue, _("decide an appeal"))
     if case.stage != St.APPEAL:
         raise ValidationError(_("The case is not under appeal."))
     if result not in (KEPT, CHANGED):
@@ -655,8 +658,8 @@ def case_rectify(
     from qinglian.rectification.services.items import item_create, may_manage
     from qinglian.rectification.vocab import Source
 
+    _check_lead(actor, case.clue, _("open a rectification item"))
     case, clue = _lock(case, version)
-    _check_lead(actor, clue, _("open a rectification item"))
     if case.stage not in DECIDED_STAGES:
         raise ValidationError(_("A rectification item is opened once the case has reached its decision."))
     outcomes = list(current_outcomes(case))

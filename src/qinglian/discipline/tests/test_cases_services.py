@@ -279,7 +279,13 @@ def test_an_appeal_that_changes_the_decision_keeps_the_old_outcome_and_records_a
         )
     assert "measure" in exc.value.message_dict
     services.case_appeal_end(
-        case=case, on=TODAY(), result=services.CHANGED, outcome=old, measure="party_warning", note="改为警告", actor=lead
+        case=case,
+        on=TODAY(),
+        result=services.CHANGED,
+        outcome=old,
+        measure="party_warning",
+        note="改为警告",
+        actor=lead,
     )
     old.refresh_from_db()
     new = outcome_of(case, "party_warning")
