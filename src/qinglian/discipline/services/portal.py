@@ -143,11 +143,15 @@ def _plain_checks(values: dict, limits: dict, errors: dict) -> None:
             ).format(max=limits[field])
 
 
-def text_check(text: str, *, field: str, errors: dict) -> None:
-    """What happened, or a message: required, plain text, not longer than the rule allows."""
+def text_check(text: str, *, field: str, errors: dict, least: int = 1) -> None:
+    """What happened, or a message: at least `least` characters, plain text, not longer than the rule allows."""
     most = int(portal_rules()["max_text_chars"])
-    if len(text) < MIN_TEXT:
-        errors[field] = _("Say what happened: who, when, where and what — at least {n} characters.").format(n=MIN_TEXT)
+    if len(text) < least:
+        errors[field] = (
+            _("Say what happened: who, when, where and what — at least {n} characters.").format(n=least)
+            if least > 1
+            else _("Write the message first.")
+        )
     elif len(text) > most:
         errors[field] = _(
             "The text has {count} characters; at most {max} can be sent at once. Shorten it, attach it as a document, "
@@ -356,7 +360,7 @@ def report_file(
         errors["subject_unit"] = _("Say which unit or department the person works in.")
     _plain_checks(subject, SUBJECT_LIMITS, errors)
     text = (text or "").strip()
-    text_check(text, field="text", errors=errors)
+    text_check(text, field="text", errors=errors, least=MIN_TEXT)
     identity = identity_clean(identity, errors)
     if errors:
         raise ValidationError(errors)

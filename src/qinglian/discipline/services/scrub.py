@@ -204,6 +204,8 @@ def pdf_clean(data: bytes) -> bytes:
         for page in writer.pages:
             page.pop(NameObject("/Metadata"), None)
             page.pop(NameObject("/PieceInfo"), None)  # an editor's private data, often with its name and times
+        # The XMP stream, no longer referenced, would still be written out: drop every object nothing refers to.
+        writer.compress_identical_objects()
         out = io.BytesIO()
         writer.write(out)
     except ScrubError:
