@@ -436,19 +436,6 @@ def clue_mine(request, open_only: bool = True):
     return qs.order_by("dispose_due", "-received_on", "-pk")
 
 
-@router.get("/clues/{clue_id}", response=ClueDetailOut, summary="One clue (an audited read)")
-def clue_get(request, clue_id: int):
-    clue = _clue(request, clue_id)
-    audit_sealed_read(actor=request.user, obj=clue, reason="clues (API): read the clue")
-    return clue_out(request, clue)
-
-
-@router.get("/clues/{clue_id}/similar", response=list[CandidateOut], summary="Earlier clues this one may repeat")
-def clue_similar(request, clue_id: int):
-    clue = _clue(request, clue_id)
-    return _candidates(request, services.repeat_candidates(clue))
-
-
 @router.post("/clues/similar", response=list[CandidateOut], summary="Earlier clues a new summary may repeat")
 def similar(request, payload: SimilarIn):
     """Before registering: the clues of the unit at or above the rule's threshold, best first. Number, day and
@@ -462,6 +449,19 @@ def similar(request, payload: SimilarIn):
         subject_name=payload.subject_name,
     )
     return _candidates(request, found)
+
+
+@router.get("/clues/{clue_id}", response=ClueDetailOut, summary="One clue (an audited read)")
+def clue_get(request, clue_id: int):
+    clue = _clue(request, clue_id)
+    audit_sealed_read(actor=request.user, obj=clue, reason="clues (API): read the clue")
+    return clue_out(request, clue)
+
+
+@router.get("/clues/{clue_id}/similar", response=list[CandidateOut], summary="Earlier clues this one may repeat")
+def clue_similar(request, clue_id: int):
+    clue = _clue(request, clue_id)
+    return _candidates(request, services.repeat_candidates(clue))
 
 
 # --- writing -----------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ a clue. Everyone outside discipline inspection gets 404."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -143,12 +142,14 @@ def _report(request, report_id: int):
 
 @router.get("/reports", response=list[ReportOut], summary="Portal reports waiting for intake")
 @paginate(IdPageNumberPagination)
-def report_list(request, view: Literal["waiting", "not_accepted"] = "waiting"):
+def report_list(request, view: str = "waiting"):
     """`waiting`: new and acknowledged reports, by acknowledgement deadline; `not_accepted`: those refused."""
     _require_intake(request)
-    statuses = services.WAITING if view == "waiting" else (ReportStatus.NOT_ACCEPTED,)
+    statuses = (ReportStatus.NOT_ACCEPTED,) if view == "not_accepted" else services.WAITING
     qs = services.inbox(request.user).filter(status__in=statuses)
-    return qs.order_by("ack_due", "received_at", "pk") if view == "waiting" else qs.order_by("-received_at", "-pk")
+    if view == "not_accepted":
+        return qs.order_by("-received_at", "-pk")
+    return qs.order_by("ack_due", "received_at", "pk")
 
 
 @router.get("/reports/{report_id}", response=_Detail, summary="One report with its thread (an audited read)")

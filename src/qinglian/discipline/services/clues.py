@@ -489,8 +489,9 @@ def clue_register(
 
 
 def original_of(clue: Clue) -> Clue:
-    """The first report of a matter: a repeat's own original, so that repeats never chain."""
-    return clue.repeat_of if clue.status == ClueStatus.REPEATED and clue.repeat_of_id else clue
+    """The first report of a matter (read afresh): a repeat's own original, so that repeats never chain."""
+    fresh = Clue.objects.select_related("repeat_of", "organisation").get(pk=clue.pk)
+    return fresh.repeat_of if fresh.status == ClueStatus.REPEATED and fresh.repeat_of_id else fresh
 
 
 def repeat_candidates(clue: Clue) -> list[similarity.Candidate]:
