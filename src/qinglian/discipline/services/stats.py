@@ -299,12 +299,14 @@ def by_unit(user, items: list[Counted], flt: Filters) -> Table:
     if units.count() <= UNIT_ROWS_MAX:
         listed |= set(units.values_list("path", flat=True))
     orgs = {o.path: o for o in Organisation.objects.filter(path__in=[p for p in listed if p != NO_UNIT])}
+    paths = sorted(p for p in listed if p != NO_UNIT)
     rows: list[Row] = []
-    for path in sorted(p for p in listed if p != NO_UNIT):
+    for path in paths:
         row = counts.get(path) or Row(path, "")
         org = orgs.get(path)
         name = org.display_name if org else _("(unit no longer in the register)")
-        own_level = org is not None and org.depth < flt.level
+        # A unit above the level counts only its own people when units below it have rows of their own (本级).
+        own_level = any(other != path and other.startswith(path) for other in paths)
         row.label = _("{unit} (own level)").format(unit=name) if own_level else name
         row.org_id = org.pk if org and not own_level else None
         rows.append(row)
