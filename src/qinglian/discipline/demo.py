@@ -44,6 +44,7 @@ from qinglian.discipline.models import (
 from qinglian.discipline.permissions import LEAD_ROLE
 from qinglian.discipline.services import cases, clues, disposal, intake, portal
 from qinglian.discipline.vocab import FormKind, InquiryMode, Method
+from qinglian.orgs import demo as orgs_demo
 from qinglian.orgs.demo import DEMO_PASSWORD, ROOT_CODE
 from qinglian.orgs.models import Member, Organisation, Role
 from qinglian.orgs.services import role_assign
@@ -134,16 +135,18 @@ class _Story:
                     organisation=self.root,
                     include_subtree=True,
                     actor=None,
+                    valid_from=self.today - timedelta(days=3 * 365),  # in post before the story begins
                 )
             users[username] = user
         return users
 
     def subject(self, branch_key: str) -> Member:
-        """A cadre of the branch (its groups included) with no login, each picked once."""
+        """A cadre of the branch (its groups included), none of the demo logins, each picked once."""
         branch = self.branches[branch_key]
         found = (
-            Member.objects.filter(organisation__path__startswith=branch.path, status__in=ON_REGISTER, user__isnull=True)
+            Member.objects.filter(organisation__path__startswith=branch.path, status__in=ON_REGISTER)
             .exclude(pk__in=self.picked)
+            .exclude(user__username__in=[row[0] for row in orgs_demo.LOGINS])
             .order_by("-is_cadre", "pk")
             .first()
         )
@@ -167,11 +170,11 @@ class _Story:
         if clue is not None:
             Clue.objects.filter(pk=clue.pk).update(touched_at=stamp)
 
-    def step(self, day: date, fn, *args, clue: Clue | None = None, **kwargs):
+    def step(self, day: date, fn, *args, **kwargs):
         since = timezone.now()
         with _on(day):
             result = fn(*args, **kwargs)
-        self.dated(since, day, clue)
+        self.dated(since, day, kwargs.get("clue"))
         return result
 
     # --- the portal's inbox -------------------------------------------------------------------------------------
@@ -413,6 +416,7 @@ class _Story:
                 actor=handler,
                 version=clue.version,
                 to="江州市大数据局纪检组",
+                referred_on=day,
                 direction="down",
                 note="属外包运维公司内部管理问题，转相关单位处理。",
             )
@@ -436,16 +440,19 @@ class _Story:
             )
         elif name == "rectification":
             case = Case.objects.get(clue=clue)
-            owner = Member.objects.filter(
-                organisation__path__startswith=clue.subject_unit.path, user__isnull=False
-            ).first()
+            owner = (
+                Member.objects.filter(organisation__path__startswith=clue.subject_unit.path, status__in=ON_REGISTER)
+                .exclude(pk=clue.subject_member_id)
+                .order_by("-is_cadre", "pk")
+                .first()
+            )
             self.step(
                 day,
                 cases.case_rectify,
                 case=case,
                 actor=lead,
                 problem="政府采购评标环节缺乏有效监督，评审专家抽取和评标过程未全程留痕。",
-                owner=owner.user if owner else self.users["inspector"],
+                owner=owner,
                 due_on=day + timedelta(days=60),
                 measures="完善评标全过程录音录像和留痕管理；开展采购领域警示教育。",
                 version=case.version,
