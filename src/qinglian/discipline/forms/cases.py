@@ -5,14 +5,16 @@ rest (which stage, which measure, whose unit) and their refusals are shown besid
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinglian.core.forms import StyledForm
 from qinglian.discipline.services import cases as services
 from qinglian.discipline.vocab import CaseStage, Measure
 
-DATE = {"type": "date"}
+
+def _date(label):
+    # An ISO value whatever the language: a date input reads only YYYY-MM-DD.
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 def _blank(label, measures) -> list[tuple[str, str]]:
@@ -24,7 +26,7 @@ class VersionForm(StyledForm):
 
 
 class CaseFileForm(VersionForm):
-    filed_on = forms.DateField(label=_("Filed on"), widget=forms.DateInput(attrs=DATE))
+    filed_on = _date(_("Filed on"))
     number = forms.CharField(
         label=_("Case number"),
         required=False,
@@ -35,7 +37,7 @@ class CaseFileForm(VersionForm):
 
 class AdvanceForm(VersionForm):
     to = forms.ChoiceField(choices=CaseStage.choices, widget=forms.HiddenInput)
-    on = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs=DATE))
+    on = _date(_("Day"))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -45,7 +47,7 @@ class ExtendForm(VersionForm):
 
 
 class DecideForm(VersionForm):
-    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs=DATE))
+    decided_on = _date(_("Decided on"))
     party = forms.ChoiceField(
         label=_("Party sanction"), required=False, choices=_blank(_("No Party sanction"), services.PARTY)
     )
@@ -77,19 +79,19 @@ class DecideForm(VersionForm):
 
 
 class TransferForm(VersionForm):
-    on = forms.DateField(label=_("Transferred on"), widget=forms.DateInput(attrs=DATE))
+    on = _date(_("Transferred on"))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AppealForm(VersionForm):
-    on = forms.DateField(label=_("Appeal received on"), widget=forms.DateInput(attrs=DATE))
+    on = _date(_("Appeal received on"))
     grounds = forms.CharField(
         label=_("Grounds of the appeal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class AppealEndForm(VersionForm):
-    on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs=DATE))
+    on = _date(_("Decided on"))
     result = forms.ChoiceField(
         label=_("Result"),
         choices=[(services.KEPT, _("The decision is kept")), (services.CHANGED, _("The decision is changed"))],
@@ -128,13 +130,9 @@ class RectifyForm(VersionForm):
         label=_("Rectification measures"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
     owner = forms.ModelChoiceField(label=_("Person responsible"), queryset=None)
-    due_on = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs=DATE))
+    due_on = _date(_("Deadline"))
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people
         self.fields["owner"].label_from_instance = lambda m: f"{m.name} · {m.organisation.display_name}"
-
-
-def today():
-    return timezone.localdate()

@@ -40,8 +40,8 @@ from qinglian.discipline.forms.cases import (
 from qinglian.discipline.models import Case
 from qinglian.discipline.services import cases as services
 from qinglian.discipline.services.access import clue_or_404, require_module
+from qinglian.discipline.vocab import FORM_SHORT, Form
 from qinglian.discipline.vocab import CaseStage as St
-from qinglian.discipline.vocab import ClueStatus
 from qinglian.orgs.services import Conflict
 
 PAGE_SIZE = 30
@@ -178,6 +178,7 @@ def _outcome_rows(case: Case, user):
     )
     items = records_resolve(user, [(ITEM_KIND, o.rectification_item_id) for o in outcomes if o.rectification_item_id])
     for outcome in outcomes:
+        outcome.form_short = FORM_SHORT[Form(outcome.form)] if outcome.form else ""
         outcome.item_ref = (
             items.get((ITEM_KIND, outcome.rectification_item_id)) if outcome.rectification_item_id else None
         )
@@ -451,7 +452,6 @@ def clue_panel(request, clue):
         "may_file": may_file,
         "overdue": services.is_overdue(case) if case else False,
         "outcomes": list(services.current_outcomes(case).filter(form__isnull=False)) if case else [],
-        "status_case": ClueStatus.CASE,
     }
     return _("Case"), render_to_string("discipline/partials/clue_case.html", context, request=request)
 
