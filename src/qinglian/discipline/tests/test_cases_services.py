@@ -103,7 +103,7 @@ def test_a_case_moves_only_to_its_next_stage(cast, lead):
         "A case in “Investigation” moves on only to “Trial review (审理)”, not to “Decision”."
     ]
     with pytest.raises(ValidationError):
-        services.case_advance(case=case, to=St.CLOSED, actor=cast.inspector)
+        services.case_advance(case=case, to=St.CLOSED, actor=lead)
     moved = services.case_advance(case=case, to=St.REVIEW, actor=cast.inspector, note="调查终结，移送审理")
     assert moved.stage == St.REVIEW and moved.stage_started_on == TODAY()
     assert moved.stage_due_on == TODAY() + timedelta(days=30)
