@@ -79,11 +79,34 @@ class FormOut(Schema):
 
 
 class FormDetailOut(FormOut):
-    body: str
+    body: str = Field(description="The content (a verification report's checkers are in `checkers`)")
     checkers: list[str]
     opinions: list[OpinionOut]
     may_give_opinion: bool
     may_withdraw: bool
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return services.body_text(obj)
+
+    @staticmethod
+    def resolve_checkers(obj) -> list[str]:
+        return services.checkers_of(obj)
+
+    @staticmethod
+    def resolve_opinions(obj) -> list[dict]:
+        return [
+            {
+                "level": c["opinion"].level,
+                "level_name": c["name"],
+                "agree": c["opinion"].agree,
+                "text": c["opinion"].text,
+                "by": services.person(c["opinion"].user),
+                "at": c["opinion"].at,
+            }
+            for c in services.opinion_chain(obj)
+            if c["opinion"] is not None
+        ]
 
 
 class FormIn(Schema):
@@ -160,29 +183,13 @@ def _form(request, form_id: int) -> ApprovalForm:
     return services.form_or_404(request.user, form_id)
 
 
-def _detail(request, form: ApprovalForm) -> dict:
+def _detail(request, form: ApprovalForm) -> ApprovalForm:
+    """The form re-read, with what the caller may do with it."""
     form = services.form_or_404(request.user, form.pk)
-    chain = services.opinion_chain(form)
-    data = FormOut.from_orm(form).dict()
-    data.update(
-        body=services.body_text(form),
-        checkers=services.checkers_of(form),
-        opinions=[
-            {
-                "level": c["opinion"].level,
-                "level_name": c["name"],
-                "agree": c["opinion"].agree,
-                "text": c["opinion"].text,
-                "by": services.person(c["opinion"].user),
-                "at": c["opinion"].at,
-            }
-            for c in chain
-            if c["opinion"] is not None
-        ],
-        may_give_opinion=form.status == "pending" and not services.opinion_refusal(request.user, form),
-        may_withdraw=form.status == "pending" and form.created_by_id == request.user.pk,
-    )
-    return data
+    pending = form.status == "pending"
+    form.may_give_opinion = pending and not services.opinion_refusal(request.user, form)
+    form.may_withdraw = pending and form.created_by_id == request.user.pk
+    return form
 
 
 def _guard(call):

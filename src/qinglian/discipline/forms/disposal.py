@@ -7,10 +7,28 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qinglian.core.forms import StyledForm
 from qinglian.discipline.services import disposal as services
 from qinglian.discipline.vocab import FormKind, InquiryMode, Measure, Method
+
+
+class ChecksForm(StyledForm):
+    """Radio buttons styled as Bootstrap's checks (the core form styles them as text boxes)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect):
+                field.widget.attrs["class"] = "form-check-input"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields and isinstance(self.fields[name].widget, forms.RadioSelect):
+                self.fields[name].widget.attrs["class"] = "form-check-input is-invalid"
+
 
 BODY_LABELS = {
     FormKind.DISPOSAL: _("Reasons for the proposed method"),
@@ -29,7 +47,7 @@ BODY_HELP = {
 }
 
 
-class FormCreateForm(StyledForm):
+class FormCreateForm(ChecksForm):
     """A new approval form of `kind` on `clue`: a disposal proposes a method; a report proposes an outcome or the
     next method; a verification report names its checkers."""
 
@@ -100,10 +118,10 @@ class FormCreateForm(StyledForm):
         }
 
 
-class OpinionForm(StyledForm):
+class OpinionForm(ChecksForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     agree = forms.ChoiceField(
-        label=_("Opinion"),
+        label=pgettext_lazy("approval form", "Opinion"),
         choices=[("yes", _("Agree")), ("no", _("Disagree: return the form"))],
         widget=forms.RadioSelect,
         error_messages={"required": _("Say whether you agree.")},
@@ -117,11 +135,11 @@ class OpinionForm(StyledForm):
     )
 
 
-class WithdrawForm(StyledForm):
+class WithdrawForm(ChecksForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class InquiryForm(StyledForm):
+class InquiryForm(ChecksForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     mode = forms.ChoiceField(
         label=_("Talk or letter"),
@@ -143,7 +161,7 @@ class InquiryForm(StyledForm):
     )
 
 
-class ReplyForm(StyledForm):
+class ReplyForm(ChecksForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reply_on = forms.DateField(
         label=_("Reply received on"),

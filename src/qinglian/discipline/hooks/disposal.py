@@ -21,6 +21,16 @@ from qinglian.discipline.permissions import HANDLE, LEAD
 from qinglian.discipline.services.access import in_module
 
 TODO_MAX = 20
+# How disposal's steps read in a clue's history (the clues area's page).
+EVENT_LABELS = {
+    "disposal.submit": gettext_lazy("Approval form submitted"),
+    "disposal.opinion": gettext_lazy("Opinion given on an approval form"),
+    "disposal.approve": gettext_lazy("Approval form approved"),
+    "disposal.return": gettext_lazy("Approval form returned"),
+    "disposal.withdraw": gettext_lazy("Approval form withdrawn"),
+    "disposal.inquiry": gettext_lazy("Talk or letter recorded"),
+    "disposal.reply": gettext_lazy("Written reply received"),
+}
 
 
 def awaiting_todos(user) -> list[TodoItem]:
@@ -129,6 +139,6 @@ def register(nav) -> None:
         if error.name != "qinglian.discipline.services.clues":
             raise
         return
-    panels = getattr(clues, "CLUE_PANELS", None)
-    if panels is not None and _panel not in panels:
-        panels.append(_panel)
+    clues.clue_panel_add(_panel)
+    for action, label in EVENT_LABELS.items():
+        clues.event_label_add(action, label)

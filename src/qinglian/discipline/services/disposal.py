@@ -621,9 +621,16 @@ def _apply(form: ApprovalForm, clue: Clue, *, actor, note: str) -> None:
     applier(form, clue, actor=actor, note=note)
 
 
-def _close(clue: Clue, measure: str, *, actor, note: str, method: str = "") -> None:
+def _close(form: ApprovalForm, clue: Clue, measure: str, *, actor, note: str, method: str = "") -> None:
+    """Record the outcome (the four-forms row) and close the clue with it."""
     today = timezone.localdate()
-    outcome_record(clue=clue, measure=measure, decided_on=today, actor=actor, note=note)
+    outcome_record(
+        clue=clue,
+        measure=measure,
+        decided_on=today,
+        actor=actor,
+        note=f"{KIND_ZH[form.kind]}呈批表（第{form.pk}号）批准",
+    )
     fields = {"outcome": measure, "closed_on": today, **({"method": method} if method else {})}
     flow.move(clue, S.CLOSED, actor=actor, action="disposal.approve", note=note, fields=fields)
 
@@ -646,7 +653,7 @@ def _file_case(clue: Clue, *, actor, note: str) -> None:
 
 def _apply_method(form: ApprovalForm, clue: Clue, *, actor, note: str) -> None:
     if form.method == Method.CLOSE:
-        _close(clue, Measure.CLOSED, actor=actor, note=note, method=Method.CLOSE)
+        _close(form, clue, Measure.CLOSED, actor=actor, note=note, method=Method.CLOSE)
     elif form.method == Method.PROPOSE_CASE:
         _file_case(clue, actor=actor, note=note)
     else:
@@ -656,7 +663,7 @@ def _apply_method(form: ApprovalForm, clue: Clue, *, actor, note: str) -> None:
 
 def _apply_report(form: ApprovalForm, clue: Clue, *, actor, note: str) -> None:
     if form.measure:
-        _close(clue, form.measure, actor=actor, note=note)
+        _close(form, clue, form.measure, actor=actor, note=note)
     else:
         _apply_method(form, clue, actor=actor, note=note)
 

@@ -107,7 +107,7 @@ def form_document(form: ApprovalForm):
             section.header.paragraphs[0].text = mark
     docx.add_title(doc, form_title(form))
     created = timezone.localtime(form.created_at).date()
-    docx.add_paragraph(doc, f"线索编号：{clue.number}　　呈批日期：{zh_day(created)}", align="right", size=12)
+    docx.add_paragraph(doc, f"呈批日期：{zh_day(created)}", align="right", size=12)
     rows: list[tuple[str, object]] = [
         ("线索编号", clue.number),
         ("被反映人", _person(clue)),
