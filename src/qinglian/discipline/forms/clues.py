@@ -36,7 +36,7 @@ class ClueForm(StyledForm):
     reporter come from the report and are not asked."""
 
     source = forms.ChoiceField(
-        label=_("Source"),
+        label=pgettext_lazy("clue", "Source"),
         choices=[("", _("Choose where it came from")), *(c for c in Source.choices if c[0] != Source.PORTAL)],
         error_messages={"required": _("Choose where the clue came from.")},
     )
@@ -57,7 +57,7 @@ class ClueForm(StyledForm):
     subject_unit = UnitChoice(label=_("Their unit"), queryset=None, required=False, empty_label=_("Not known"))
     subject_post = forms.CharField(label=_("Their post"), required=False, max_length=60)
     category = forms.ChoiceField(
-        label=_("Category"),
+        label=pgettext_lazy("clue", "Category"),
         choices=[("", _("Choose the category")), *Category.choices],
         error_messages={"required": _("Choose the category of the problem.")},
     )
@@ -146,7 +146,7 @@ class ClueForm(StyledForm):
 
 
 class ClueEditForm(StyledForm):
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(label=pgettext_lazy("clue", "Category"), choices=Category.choices)
     summary = forms.CharField(
         label=_("Summary"),
         max_length=5000,

@@ -30,7 +30,7 @@ class AcknowledgeForm(StyledForm):
 
 
 class ReplyForm(StyledForm):
-    body = _message(_("Message to the reporter"), _("The reporter reads it on the portal with their receipt code."))
+    body = _message(_("Message"), _("The reporter reads it on the portal with their receipt code."))
 
 
 class NotAcceptForm(StyledForm):
@@ -50,7 +50,7 @@ class NotAcceptForm(StyledForm):
 
 class FeedbackForm(StyledForm):
     body = _message(
-        _("Feedback to the reporter"),
+        _("What was done"),
         _("What was done about the report, as far as the rules allow the reporter to be told."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

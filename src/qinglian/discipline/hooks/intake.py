@@ -66,7 +66,7 @@ def intake_todos(user) -> list[TodoItem]:
             title = _("Give feedback on the report received on {day}").format(day=day)
             due = report.feedback_due
         found.append(TodoItem(title=title, url=_url(report), due=due, kind=_("Reports inbox"), overdue=due < today))
-    return found
+    return sorted(found, key=lambda t: t.due)
 
 
 def clue_feedback_todos(user) -> list[TodoItem]:

@@ -27,7 +27,7 @@ from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from qinglian.core.audit import audit_record
 from qinglian.core.rules import rule_value
@@ -703,9 +703,9 @@ def clues_workbook(*, user, clues, filters: dict) -> bytes:
             _("More than {n} clues match: narrow the filters (a year, a unit) and export again.").format(n=EXPORT_MAX)
         )
     headers = [
-        _("Number"), _("Received on"), _("Source"), _("Person reported"), _("Their unit"), _("Their post"),
-        _("Category"), _("Summary"), _("Status"), _("Disposal method"), _("Owner"), _("Disposal due"),
-        _("Referred to"), _("Referral due"), _("Referred on"), _("Repeats clue"), _("Handled by"),
+        _("Number"), _("Received on"), pgettext("clue", "Source"), _("Person reported"), _("Their unit"),
+        _("Their post"), pgettext("clue", "Category"), _("Summary"), _("Status"), _("Disposal method"), _("Owner"),
+        _("Disposal due"), _("Referred to"), _("Referral due"), _("Referred on"), _("Repeats clue"), _("Handled by"),
     ]  # fmt: skip
 
     def line(c: Clue) -> list:

@@ -45,8 +45,13 @@ def test_clues_are_numbered_in_sequence_per_unit_and_year(cast):
     second = register(cast, summary="反映刘洋违规使用公车。", subject_member=cast.members["c1"])
     year = day(-3).year
     assert first.number == f"纪线〔{year}〕1号" and second.number == f"纪线〔{year}〕2号"
-    earlier = register(cast, received_on=date(year - 1, 12, 30), summary="反映李娜工作日饮酒。", subject_member=None,
-                       subject_name="赵某")  # fmt: skip
+    earlier = register(
+        cast,
+        received_on=date(year - 1, 12, 30),
+        summary="反映李娜工作日饮酒。",
+        subject_member=None,
+        subject_name="赵某",
+    )
     assert earlier.number == f"纪线〔{year - 1}〕1号" and earlier.year == year - 1
 
 
@@ -98,7 +103,9 @@ def test_an_owner_other_than_the_registrar_is_a_handler_too(cast):
 
 
 def test_a_person_not_on_the_register_is_named_with_their_unit(cast):
-    clue = register(cast, subject_member=None, subject_name="赵某", subject_unit=cast.tree.branch_c, subject_post="司机")
+    clue = register(
+        cast, subject_member=None, subject_name="赵某", subject_unit=cast.tree.branch_c, subject_post="司机"
+    )
     assert clue.subject_member is None and clue.subject_name == "赵某" and clue.subject_post == "司机"
     with pytest.raises(ValidationError) as refused:
         register(cast, subject_member=None, subject_name=" ")
@@ -146,7 +153,7 @@ def _database_text() -> str:
     found = []
     with connection.cursor() as cursor:
         for table in ("discipline_clue", "discipline_clueevent", "core_auditevent", "discipline_report"):
-            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {table}")
             found += [str(value) for row in cursor.fetchall() for value in row]
     return "\n".join(found)
 
@@ -169,8 +176,9 @@ def test_an_anonymous_letter_keeps_nothing(cast):
 
 def test_a_portal_report_is_registered_with_its_sealed_identity_as_it_is(cast):
     report = report_make(cast, identity=REPORTER)
-    clue = register(cast, source=Source.PORTAL, report=report, report_version=report.version,
-                    received_on=report.received_at.date())  # fmt: skip
+    clue = register(
+        cast, source=Source.PORTAL, report=report, report_version=report.version, received_on=report.received_at.date()
+    )
     report.refresh_from_db()
     assert report.status == ReportStatus.REGISTERED and clue.report == report
     assert (clue.identity_sealed, clue.identity_key, clue.is_anonymous) == (
@@ -186,8 +194,13 @@ def test_a_portal_report_is_registered_with_its_sealed_identity_as_it_is(cast):
 def test_a_portal_report_changed_meanwhile_is_a_conflict(cast):
     report = report_make(cast)
     with pytest.raises(Conflict):
-        register(cast, source=Source.PORTAL, report=report, report_version=report.version + 1,
-                 received_on=report.received_at.date())  # fmt: skip
+        register(
+            cast,
+            source=Source.PORTAL,
+            report=report,
+            report_version=report.version + 1,
+            received_on=report.received_at.date(),
+        )
     report.refresh_from_db()
     assert report.status == ReportStatus.NEW and not Clue.objects.exists()
 
@@ -215,8 +228,13 @@ def test_leaders_assign_and_remove_handlers(cast):
 
 def test_changes_need_the_current_version_and_keep_the_summary_out_of_the_audit_trail(cast):
     clue = clue_make(cast)
-    services.clue_update(clue=clue, actor=cast.inspector, version=clue.version, summary="改写后的摘要：收受购物卡三千元。",
-                         category=Category.FOUR_WINDS)  # fmt: skip
+    services.clue_update(
+        clue=clue,
+        actor=cast.inspector,
+        version=clue.version,
+        summary="改写后的摘要：收受购物卡三千元。",
+        category=Category.FOUR_WINDS,
+    )
     clue.refresh_from_db()
     assert clue.summary.startswith("改写后的摘要") and clue.category == Category.FOUR_WINDS and clue.version == 2
     event = AuditEvent.objects.filter(action="discipline.clue.update").get()
@@ -250,8 +268,14 @@ def test_a_referral_falls_due_five_working_days_after_receipt_across_a_holiday(c
 
 def test_sending_a_referral_moves_the_clue_to_referred(cast):
     clue = clue_make(cast, received_on=day(-3))
-    services.clue_refer(clue=clue, actor=cast.inspector, version=clue.version, to="第二党支部纪检委员",
-                        direction="down", referred_on=day(-1))  # fmt: skip
+    services.clue_refer(
+        clue=clue,
+        actor=cast.inspector,
+        version=clue.version,
+        to="第二党支部纪检委员",
+        direction="down",
+        referred_on=day(-1),
+    )
     clue.refresh_from_db()
     assert clue.status == ClueStatus.REFERRED and clue.referred_on == day(-1)
     assert clue.referral_due == services.referral_due(clue.organisation, clue.received_on)
@@ -273,6 +297,8 @@ def test_referral_refusals(cast):
         assert field in refused.value.message_dict
     verifying = clue_make(cast, status=ClueStatus.VERIFYING, summary="另一条线索")
     with pytest.raises(ValidationError):
-        services.clue_refer(clue=verifying, actor=cast.inspector, version=verifying.version, to="市纪委", direction="up")
+        services.clue_refer(
+            clue=verifying, actor=cast.inspector, version=verifying.version, to="市纪委", direction="up"
+        )
     clue.refresh_from_db()
     assert clue.status == ClueStatus.REGISTERED and clue.referred_to == ""

@@ -44,7 +44,7 @@ def test_tokens_are_bigrams_without_function_characters_and_stock_words():
     found = tokens("反映王芳收受了供应商的购物卡")
     assert "收受" in found and "受供" in found and "购物" in found
     assert "反映" not in found and "了供" not in found  # a stock word; 了 is dropped before pairing
-    assert tokens("ABC 公司 2024") ["abc"] == 1 and tokens("ABC 公司 2024")["2024"] == 1
+    assert tokens("ABC 公司 2024")["abc"] == 1 and tokens("ABC 公司 2024")["2024"] == 1
 
 
 def test_a_short_text_counts_its_characters_too():
@@ -115,9 +115,15 @@ def test_registering_a_repeat_links_it_and_does_not_count_it(cast):
     lead = lead_user(cast)
     first = clue_make(cast, summary=PROCUREMENT, handlers=("lead",))
     repeat = services.clue_register(
-        organisation=cast.tree.root, source=Source.PHONE, received_on=day(), category=Category.INTEGRITY,
-        summary=PROCUREMENT_AGAIN, subject_member=cast.members["b1"], actor=cast.inspector, repeat_of=first,
-    )  # fmt: skip
+        organisation=cast.tree.root,
+        source=Source.PHONE,
+        received_on=day(),
+        category=Category.INTEGRITY,
+        summary=PROCUREMENT_AGAIN,
+        subject_member=cast.members["b1"],
+        actor=cast.inspector,
+        repeat_of=first,
+    )
     repeat.refresh_from_db()
     assert repeat.status == ClueStatus.REPEATED and repeat.repeat_of == first
     assert repeat.similarity is not None and repeat.similarity >= Settings().warn
@@ -139,10 +145,15 @@ def test_a_registered_clue_is_linked_later_and_its_portal_report_follows(cast):
     first = clue_make(cast, summary=PROCUREMENT)
     report = report_make(cast, text=PROCUREMENT_SPOKEN)
     later = services.clue_register(
-        organisation=cast.tree.root, source=Source.PORTAL, received_on=report.received_at.date(),
-        category=Category.INTEGRITY, summary=PROCUREMENT_SPOKEN, subject_member=cast.members["b1"],
-        actor=cast.inspector, report=report,
-    )  # fmt: skip
+        organisation=cast.tree.root,
+        source=Source.PORTAL,
+        received_on=report.received_at.date(),
+        category=Category.INTEGRITY,
+        summary=PROCUREMENT_SPOKEN,
+        subject_member=cast.members["b1"],
+        actor=cast.inspector,
+        report=report,
+    )
     assert [c.clue for c in services.repeat_candidates(later)] == [first]
     services.clue_link_repeat(clue=later, original=first, actor=cast.inspector, version=later.version)
     later.refresh_from_db()

@@ -80,6 +80,7 @@ def _rows(clues, today) -> list[dict]:
             "clue": c,
             "dispose_overdue": services.disposal_overdue(c, today),
             "referral_overdue": services.referral_overdue(c, today),
+            "undisposed": c.status in services.UNDISPOSED,
         }
         for c in clues
     ]
@@ -320,6 +321,28 @@ def _tab_context(request, clue: Clue, tab: str, failed: dict) -> dict:
     return context
 
 
+def _form_shown(name: str, clue: Clue, user) -> bool:
+    """Whether the page still shows the form that failed (the clue may have moved on meanwhile)."""
+    registered = clue.status == ClueStatus.REGISTERED and services.may_work(user, clue)
+    return {
+        "refer": registered,
+        "repeat": registered,
+        "reply": True,
+        "feedback": bool(clue.report_id) and not clue.report.feedback_at,
+        "handler": is_leader(user, clue),
+        "handler_remove": True,
+    }.get(name, False)
+
+
+def _refused(failed: dict, clue: Clue, user) -> list[str]:
+    """The refusals of forms the page no longer shows, said above it."""
+    found: list[str] = []
+    for name, form in failed.items():
+        if not _form_shown(name, clue, user):
+            found += [str(e) for errors in form.errors.values() for e in errors]
+    return found
+
+
 def _clue_page(request, clue: Clue, tab: str = "summary", *, status: int = 200, failed: dict | None = None):
     user, today = request.user, timezone.localdate()
     tab = tab if tab in TABS and (tab != "thread" or clue.report_id) else "summary"
@@ -336,6 +359,7 @@ def _clue_page(request, clue: Clue, tab: str = "summary", *, status: int = 200, 
         "reveal_url": _reveal_url(clue),
         "unread": intake.unread_counts([clue.report_id]).get(clue.report_id, 0) if clue.report_id else 0,
         "today": today,
+        "refused": _refused(failed or {}, clue, user),
         **_tab_context(request, clue, tab, failed or {}),
     }
     return render(request, "discipline/clue_detail.html", context, status=status)

@@ -84,13 +84,17 @@ def _forms(report, failed=None, failed_name: str = "") -> dict:
 
 def _detail(request, report, *, status: int = 200, failed=None, failed_name: str = ""):
     today = timezone.localdate()
+    waiting, owed = report.status in services.WAITING, services.feedback_owed(report) and not report.feedback_at
+    shown = {"acknowledge": report.status == ReportStatus.NEW, "reply": True, "not_accept": waiting, "feedback": owed}
     context = {
+        # A refusal whose form the page no longer shows (the report moved on meanwhile) is said above the page.
+        "refused": failed.non_field_errors() if failed is not None and not shown.get(failed_name) else [],
         "report": report,
         "thread": services.thread(report),
         "attachments": report.attachments.filter(message__isnull=True),
         "forms": _forms(report, failed, failed_name),
         "failed": failed_name,
-        "waiting": report.status in services.WAITING,
+        "waiting": waiting,
         "ack_overdue": services.ack_overdue(report, today),
         "feedback_overdue": services.feedback_overdue(report, today),
         "feedback_owed": services.feedback_owed(report),
