@@ -34,6 +34,7 @@ def register() -> None:
         },
         {
             "discipline_staff": [INTAKE, HANDLE, STATS],
-            LEAD_ROLE: [INTAKE, HANDLE, LEAD, STATS, RETENTION, "sealed.view"],
+            # The head also follows the rectification items a case opens in the reported person's unit.
+            LEAD_ROLE: [INTAKE, HANDLE, LEAD, STATS, RETENTION, "sealed.view", "rectification.view"],
         },
     )
