@@ -122,6 +122,7 @@ def test_the_requester_reads_the_identity_only_on_its_own_page_never_cached(cast
     shown = client.post(url)
     assert shown.status_code == 200 and "no-store" in shown["Cache-Control"]
     assert NAME in page(shown) and REPORTER["phone"] in page(shown) and REPORTER["unit"] in page(shown)
+    assert ">Name<" in page(shown) and ">Telephone<" in page(shown)  # labels in the reader's language
     event = AuditEvent.objects.get(action="sealed.read")
     assert (event.actor, event.reason, event.object_id) == (cast.inspector, REASON, str(req.clue_id))
     # Nowhere else: not on the request, the list, or the request form.

@@ -56,7 +56,7 @@ def dumped() -> str:
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's own file")
 @pytest.mark.django_db(transaction=True)
-def test_a_real_name_is_not_in_the_database_file_and_shows_only_after_a_second_approval(cast):
+def test_a_real_name_is_not_in_the_database_file_and_shows_only_after_a_second_approval(cast, in_english):
     """The must-show: the reporter's name and phone are not readable in the database file or a dump of it; the name
     shows only after a second person approves; request, approval and reading are all in the audit trail."""
     rules_load_shipped()  # a transactional test may follow another's flush, which empties the rules

@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -188,12 +188,12 @@ def reveal_identity(request, pk: int):
 
 
 IDENTITY_LABELS = [
-    ("name", _("Name")),
-    ("phone", _("Telephone")),
-    ("email", _("Email")),
-    ("id_number", _("ID number")),
-    ("address", _("Address")),
-    ("unit", _("Work unit")),
+    ("name", pgettext_lazy("person's name", "Name")),
+    ("phone", gettext_lazy("Telephone")),
+    ("email", gettext_lazy("Email")),
+    ("id_number", gettext_lazy("ID number")),
+    ("address", gettext_lazy("Address")),
+    ("unit", gettext_lazy("Work unit")),
 ]
 
 
