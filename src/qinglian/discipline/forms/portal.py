@@ -46,7 +46,9 @@ def files_field() -> MultipleFileField:
             "{mb} MB. What files carry about their maker (the camera, the place, the author) is removed before "
             "they are kept."
         ).format(n=rules["max_attachments"], mb=rules["max_file_mb"]),
-        widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.gif,.webp,.pdf,.docx,.xlsx"}),
+        widget=MultipleFileInput(
+            attrs={"accept": ".jpg,.jpeg,.png,.gif,.webp,.pdf,.docx,.xlsx", "class": "form-control"}
+        ),
     )
 
 

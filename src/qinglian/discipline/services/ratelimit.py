@@ -12,6 +12,9 @@ lookups per hour, from the rule `discipline.portal_caps`), so that many machines
 are reached the portal pauses that kind of request for everyone until the hour ends, which is better than a server
 brought down or receipt codes guessed at scale.
 
+The counters are only as shared as the cache: the default local-memory cache is per process, so with N gunicorn
+workers each limit is in effect N times larger. Set REDIS_URL in production so that all workers count together.
+
 Behind a reverse proxy REMOTE_ADDR is the proxy's own address and every visitor would share one allowance: have the
 proxy pass the visitor's address as REMOTE_ADDR (gunicorn is not told to trust forwarding headers, which anyone can
 forge) — and keep it out of the proxy's own access log.

@@ -82,7 +82,8 @@ def test_the_portal_explains_confidentiality_and_offers_the_top_units(cast, en):
     assert "Acknowledged within 7 days" in html and "Feedback within 3 months" in html
     # The top committee and its direct children, not the branches below them.
     assert "机关党委" in html and "第一党总支" in html and "直属党支部" in html and "第一党支部" not in html
-    assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
+    # Not "no-referrer": browsers would then send `Origin: null` with the form, and the CSRF check refuse it.
+    assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "same-origin"
     assert reverse("accounts:login") not in html and "ql-sidebar" not in html
     assert 'lang="en"' in html and 'value="zh-hans"' in html
 
@@ -330,6 +331,9 @@ def test_access_ends_after_thirty_minutes_or_on_leaving(cast, en, monkeypatch):
     _open(en, code)
     monkeypatch.setattr(views, "ACCESS_MINUTES", 0)
     assert TEXT not in page(en.get(THREAD))
+    late = en.post(THREAD, {"body": "写了很久的补充材料，访问已经结束。"})
+    assert late.status_code == 200 and "Your message was not sent." in page(late)
+    assert "写了很久的补充材料，访问已经结束。" in page(late) and not ReportMessage.objects.exists()
 
 
 def test_too_many_reports_from_one_connection_or_from_everywhere_are_refused(cast, en):
@@ -355,6 +359,16 @@ def test_the_portal_creates_no_session(cast, en):
     en.get(THREAD)
     assert not Session.objects.exists()
     assert settings.SESSION_COOKIE_NAME not in en.cookies
+
+
+def test_the_form_passes_the_csrf_check_a_browser_makes(cast):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True, HTTP_ORIGIN="http://testserver")
+    browser.cookies["django_language"] = "en"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page(browser.get(REPORT))).group(1)
+    assert browser.post(REPORT, {**form_data(cast), "csrfmiddlewaretoken": token}).status_code == 201
+    assert browser.post(REPORT, form_data(cast)).status_code == 403  # without the token
 
 
 def test_a_logged_in_member_may_file_too(cast, client):

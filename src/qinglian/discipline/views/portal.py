@@ -34,11 +34,22 @@ ACCESS_COOKIE = "ql_report"
 ACCESS_MINUTES = 30
 ACCESS_SALT = "qinglian.discipline.portal.access"
 MB = 1024 * 1024
+# Calm colours for where a report stands: waiting is neutral, taken up is green, refused is grey.
+STATUS_TONES = {
+    ReportStatus.NEW: "text-bg-light border",
+    ReportStatus.ACKNOWLEDGED: "text-bg-success",
+    ReportStatus.REGISTERED: "text-bg-success",
+    ReportStatus.REPEATED: "text-bg-success",
+    ReportStatus.NOT_ACCEPTED: "text-bg-secondary",
+}
 
 
 def portal_page(view):
     """Refuse a body larger than the attachments may add up to before anything reads it (CSRF is checked after
-    that), and keep every answer out of caches and referrers."""
+    that), and keep every answer out of caches.
+
+    The referrer policy stays the site's "same-origin": under "no-referrer" browsers send `Origin: null` with a
+    form, which the CSRF check rightly refuses; and no page of the portal links anywhere else."""
     protected = csrf_protect(view)
 
     @csrf_exempt
@@ -49,7 +60,6 @@ def portal_page(view):
         else:
             response = protected(request, *args, **kwargs)
         add_never_cache_headers(response)
-        response["Referrer-Policy"] = "no-referrer"
         return response
 
     return wrapper
@@ -187,7 +197,9 @@ def thread(request):
     if found is None:
         # Not a redirect: the page a bookmark or an ended access leads to says why the code is asked again.
         ended = bool(request.COOKIES.get(ACCESS_COOKIE)) or request.method == "POST"
-        context = {"form": LookupForm(), "ended": ended, "access_minutes": ACCESS_MINUTES}
+        # A message written while the access ran out is shown back, so that it is not lost with it.
+        unsent = request.POST.get("body", "").strip() if request.method == "POST" else ""
+        context = {"form": LookupForm(), "ended": ended, "unsent": unsent, "access_minutes": ACCESS_MINUTES}
         response = render(request, "discipline/portal_follow_up.html", context)
         _access_end(response)
         return response
@@ -223,6 +235,7 @@ def thread(request):
         "report": found,
         "status_label": label,
         "status_sentence": sentence,
+        "status_tone": STATUS_TONES.get(found.status, "text-bg-light border"),
         "not_accepted": found.status == ReportStatus.NOT_ACCEPTED,
         "attachments": found.attachments.filter(message__isnull=True).order_by("pk"),
         "thread": services.reporter_thread(found),
