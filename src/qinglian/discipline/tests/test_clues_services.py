@@ -302,3 +302,35 @@ def test_referral_refusals(cast):
         )
     clue.refresh_from_db()
     assert clue.status == ClueStatus.REGISTERED and clue.referred_to == ""
+
+
+# --- what other modules see ----------------------------------------------------------------------------------
+
+
+def test_a_clue_as_a_record_resolves_only_for_those_who_may_open_it(cast):
+    from qinglian.core.links import records_resolve
+
+    lead = lead_user(cast)
+    clue = clue_make(cast, handlers=("lead",))
+    key = ("discipline.clue", clue.pk)
+    assert records_resolve(cast.inspector, [key])[key] is None
+    assert records_resolve(cast.office, [key])[key] is None
+    ref = records_resolve(lead, [key])[key]
+    assert ref.label.startswith(clue.number) and ref.url.endswith(f"/clues/{clue.pk}/")
+    from qinglian.discipline.records import clue_search
+
+    assert [r.id for r in clue_search(lead, "王芳", 10)] == [clue.pk]
+    assert clue_search(cast.inspector, "", 10) == []
+
+
+def test_facts_about_a_person_name_the_category_and_status_never_the_summary(cast):
+    from qinglian.core.registry import FACT_CLUES, registry
+
+    clue_make(cast, summary="收受供应商购物卡三千元", received_on=date(day().year, 1, 5))
+    repeat = clue_make(cast, summary="重复举报", status=ClueStatus.REPEATED)
+    facts = [f for f in registry.person_facts_of(cast.members["b1"]) if f.topic == FACT_CLUES]
+    assert len(facts) == 1 and repeat.number not in str(facts)
+    assert "购物卡" not in facts[0].title + facts[0].detail
+    assert facts[0].day == date(day().year, 1, 5)
+    assert [f for f in registry.person_facts_of(cast.members["b1"], day().year - 1) if f.topic == FACT_CLUES] == []
+    assert FACT_CLUES in registry.kept_fact_topics()
