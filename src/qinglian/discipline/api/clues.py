@@ -18,12 +18,11 @@ from ninja.pagination import paginate
 from qinglian.core.audit import audit_sealed_read
 from qinglian.core.paging import IdPageNumberPagination
 from qinglian.discipline.models import Case, Clue, Outcome
-from qinglian.discipline.models.clues import ReferralDirection
 from qinglian.discipline.services import clues as services
 from qinglian.discipline.services import intake
 from qinglian.discipline.services.access import can_open, clue_or_404, require_module
 from qinglian.discipline.services.similarity import similar_clues
-from qinglian.discipline.vocab import OPEN_CLUE_STATUSES, Category, HandlerRole, Method, Source
+from qinglian.discipline.vocab import OPEN_CLUE_STATUSES, HandlerRole, Method, Source
 from qinglian.orgs.models import Organisation
 
 router = Router(tags=["discipline: clue register"])
@@ -73,7 +72,7 @@ class ClueOut(Schema):
         return services.referral_overdue(obj)
 
 
-class EventOut(Schema):
+class ClueEventOut(Schema):
     action: str
     label: str
     status_from: str
@@ -83,7 +82,7 @@ class EventOut(Schema):
     note: str
 
 
-class HandlerOut(Schema):
+class ClueHandlerOut(Schema):
     user_id: int
     username: str
     name: str
@@ -99,7 +98,7 @@ class HandlerOut(Schema):
         return obj.user.get_full_name()
 
 
-class RepeatOut(Schema):
+class ClueRepeatOut(Schema):
     id: int
     number: str
     received_on: date
@@ -110,14 +109,14 @@ class RepeatOut(Schema):
 
 class ClueDetailSchema(ClueOut):
     summary: str
-    events: list[EventOut]
-    handlers: list[HandlerOut]
-    repeats: list[RepeatOut]
+    events: list[ClueEventOut]
+    handlers: list[ClueHandlerOut]
+    repeats: list[ClueRepeatOut]
     may_change: bool
     leader: bool
 
 
-class CandidateOut(Schema):
+class ClueCandidateOut(Schema):
     clue_id: int
     number: str
     received_on: date
@@ -135,14 +134,16 @@ class ClueRegisterIn(Schema):
     subject_name: str = Field("", description="when the person is not on the register")
     subject_unit_id: int | None = None
     subject_post: str = ""
-    category: Category
+    category: str = Field(
+        description="political, organisational, integrity, masses, work, life, four_winds, duty_crime, other"
+    )
     summary: str
     owner_id: int | None = Field(None, description="default: the caller")
     repeat_of_id: int | None = Field(None, description="an earlier clue (from /clues/similar) this one repeats")
     register_as_new: bool = Field(False, description="register it as new although earlier clues look alike")
 
 
-class ReporterIn(Schema):
+class ClueReporterIn(Schema):
     name: str = ""
     phone: str = ""
     email: str = ""
@@ -153,12 +154,12 @@ class ReporterIn(Schema):
 
 class ClueIn(ClueRegisterIn):
     organisation_id: int | None = Field(None, description="the unit that registers (default: the caller's first)")
-    source: Source = Field(description="not portal: a portal report is registered from its report")
+    source: str = Field(description="letter, visit, phone, inspection, audit, referral or supervision")
     received_on: date
-    reporter: ReporterIn | None = Field(None, description="a real-name letter, visit or call; sealed at once")
+    reporter: ClueReporterIn | None = Field(None, description="a real-name letter, visit or call; sealed at once")
 
 
-class SimilarIn(Schema):
+class ClueSimilarIn(Schema):
     organisation_id: int | None = None
     summary: str
     subject_member_id: int | None = None
@@ -168,39 +169,39 @@ class SimilarIn(Schema):
 class CluePatch(Schema):
     version: int
     summary: str | None = None
-    category: Category | None = None
+    category: str | None = None
     owner_id: int | None = Field(None, description="one of the clue's handlers")
 
 
-class HandlerIn(Schema):
+class ClueHandlerIn(Schema):
     version: int
     user_id: int
-    role: HandlerRole = HandlerRole.HANDLER
+    role: str = Field(HandlerRole.HANDLER.value, description="handler or leader")
 
 
-class RepeatIn(Schema):
+class ClueRepeatIn(Schema):
     version: int
     original_id: int
 
 
-class ReferralIn(Schema):
+class ClueReferralIn(Schema):
     version: int
     to: str
-    direction: ReferralDirection
+    direction: str = Field(description="up (to a higher body) or down (to a lower body)")
     referred_on: date | None = Field(None, description="absent: decided, due by referral_due; given: sent that day")
     note: str = ""
 
 
-class MessageIn(Schema):
+class ClueMessageIn(Schema):
     body: str
 
 
-class FeedbackIn(Schema):
+class ClueFeedbackIn(Schema):
     version: int = Field(description="the report's version")
     body: str
 
 
-class OutcomeOut(Schema):
+class SubjectOutcomeOut(Schema):
     clue_id: int
     case_id: int | None
     measure: str
@@ -209,7 +210,7 @@ class OutcomeOut(Schema):
     effect_ends_on: date | None
 
 
-class CaseOut(Schema):
+class SubjectCaseOut(Schema):
     id: int
     clue_id: int
     number: str
@@ -217,12 +218,12 @@ class CaseOut(Schema):
     stage: str
 
 
-class HistoryOut(Schema):
+class SubjectHistoryOut(Schema):
     member_id: int
     name: str
     clues: list[ClueOut]
-    cases: list[CaseOut]
-    outcomes: list[OutcomeOut]
+    cases: list[SubjectCaseOut]
+    outcomes: list[SubjectOutcomeOut]
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
@@ -436,8 +437,8 @@ def clue_mine(request, open_only: bool = True):
     return qs.order_by("dispose_due", "-received_on", "-pk")
 
 
-@router.post("/clues/similar", response=list[CandidateOut], summary="Earlier clues a new summary may repeat")
-def similar(request, payload: SimilarIn):
+@router.post("/clues/similar", response=list[ClueCandidateOut], summary="Earlier clues a new summary may repeat")
+def similar(request, payload: ClueSimilarIn):
     """Before registering: the clues of the unit at or above the rule's threshold, best first. Number, day and
     score are given for every one; the person and summary only for those the caller may open."""
     require_module(request.user)
@@ -458,7 +459,7 @@ def clue_get(request, clue_id: int):
     return clue_out(request, clue)
 
 
-@router.get("/clues/{clue_id}/similar", response=list[CandidateOut], summary="Earlier clues this one may repeat")
+@router.get("/clues/{clue_id}/similar", response=list[ClueCandidateOut], summary="Earlier clues this one may repeat")
 def clue_similar(request, clue_id: int):
     clue = _clue(request, clue_id)
     return _candidates(request, services.repeat_candidates(clue))
@@ -500,7 +501,7 @@ def clue_update(request, clue_id: int, payload: CluePatch):
 
 
 @router.post("/clues/{clue_id}/handlers", response={201: ClueDetailOut}, summary="Assign a handler or leader in charge")
-def handler_add(request, clue_id: int, payload: HandlerIn):
+def handler_add(request, clue_id: int, payload: ClueHandlerIn):
     """Only those who lead discipline inspection over the clue's unit (404 for anyone else)."""
     clue = _clue(request, clue_id)
     if not services.is_leader(request.user, clue):
@@ -521,7 +522,7 @@ def handler_remove(request, clue_id: int, user_id: int, version: int):
 
 
 @router.post("/clues/{clue_id}/repeat", response=ClueDetailOut, summary="Link a clue as a repeat of an earlier one")
-def clue_repeat(request, clue_id: int, payload: RepeatIn):
+def clue_repeat(request, clue_id: int, payload: ClueRepeatIn):
     clue = _clue(request, clue_id)
     original = Clue.objects.filter(pk=payload.original_id, organisation=clue.organisation).first()
     if original is None:
@@ -531,7 +532,7 @@ def clue_repeat(request, clue_id: int, payload: RepeatIn):
 
 
 @router.post("/clues/{clue_id}/referral", response=ClueDetailOut, summary="Refer a clue to a higher or lower body")
-def clue_refer(request, clue_id: int, payload: ReferralIn):
+def clue_refer(request, clue_id: int, payload: ClueReferralIn):
     """Without `referred_on` the referral is decided and falls due by the rule's working days after the clue was
     received; with it, the clue is sent (status referred)."""
     clue = _clue(request, clue_id)
@@ -555,14 +556,14 @@ def _report_of(request, clue_id: int):
 
 
 @router.post("/clues/{clue_id}/messages", response={201: dict}, summary="A message to the clue's portal reporter")
-def clue_message(request, clue_id: int, payload: MessageIn):
+def clue_message(request, clue_id: int, payload: ClueMessageIn):
     report = _report_of(request, clue_id)
     message = intake.report_reply(report=report, actor=request.user, body=payload.body)
     return Status(201, {"id": message.pk, "created_at": message.created_at.isoformat()})
 
 
 @router.post("/clues/{clue_id}/feedback", response=ClueDetailOut, summary="Feedback to the clue's portal reporter")
-def clue_feedback(request, clue_id: int, payload: FeedbackIn):
+def clue_feedback(request, clue_id: int, payload: ClueFeedbackIn):
     report = _report_of(request, clue_id)
     intake.report_feedback(report=report, actor=request.user, body=payload.body, version=payload.version)
     return clue_out(request, _clue(request, clue_id))
@@ -571,7 +572,7 @@ def clue_feedback(request, clue_id: int, payload: FeedbackIn):
 # --- a reported person's history ---------------------------------------------------------------------------
 
 
-@router.get("/subjects/{member_id}/history", response=HistoryOut, summary="A member's clues, cases and outcomes")
+@router.get("/subjects/{member_id}/history", response=SubjectHistoryOut, summary="A member's clues, cases and outcomes")
 def subject_history(request, member_id: int):
     """Only what the caller may open; the rest is not mentioned. An audited read."""
     require_module(request.user)

@@ -58,7 +58,7 @@ class ReportOut(Schema):
         return services.feedback_overdue(obj)
 
 
-class AttachmentOut(Schema):
+class ReportAttachmentOut(Schema):
     id: int
     name: str
     content_type: str
@@ -72,7 +72,7 @@ class AttachmentOut(Schema):
         return reverse("discipline:report_attachment", args=[obj.pk])
 
 
-class MessageOut(Schema):
+class ReportMessageOut(Schema):
     id: int
     side: str
     author: str
@@ -85,29 +85,29 @@ class MessageOut(Schema):
         return obj.author.get_username() if obj.author_id else ""
 
 
-class ReportDetailOut(ReportOut):
+class ReportDetailSchema(ReportOut):
     text: str
     not_accepted_reason: str
-    messages: list[MessageOut]
-    attachments: list[AttachmentOut]
+    messages: list[ReportMessageOut]
+    attachments: list[ReportAttachmentOut]
 
 
-class AcknowledgeIn(Schema):
+class ReportAcknowledgeIn(Schema):
     version: int
     body: str = Field(description="the message the reporter reads on the portal")
 
 
-class ReplyIn(Schema):
+class ReportReplyIn(Schema):
     body: str
 
 
-class NotAcceptIn(Schema):
+class ReportNotAcceptIn(Schema):
     version: int
     reason: str = Field(description="kept on record")
     message: str = Field(description="what the reporter is told")
 
 
-class RegisterIn(ClueRegisterIn):
+class ReportRegisterIn(ClueRegisterIn):
     version: int = Field(description="the report's version")
 
 
@@ -125,7 +125,7 @@ def _detail(report):
     return report
 
 
-class _Detail(ReportDetailOut):
+class ReportDetailOut(ReportDetailSchema):
     @staticmethod
     def resolve_messages(obj):
         return obj.messages_list
@@ -152,7 +152,7 @@ def report_list(request, view: str = "waiting"):
     return qs.order_by("ack_due", "received_at", "pk")
 
 
-@router.get("/reports/{report_id}", response=_Detail, summary="One report with its thread (an audited read)")
+@router.get("/reports/{report_id}", response=ReportDetailOut, summary="One report with its thread (an audited read)")
 def report_get(request, report_id: int):
     """Once registered, a report is read by those who may open its clue."""
     report = _report(request, report_id)
@@ -165,21 +165,23 @@ def _reread(request, report_id: int):
     return _detail(services.report_or_404(request.user, report_id))
 
 
-@router.post("/reports/{report_id}/acknowledge", response=_Detail, summary="Acknowledge receipt")
-def report_acknowledge(request, report_id: int, payload: AcknowledgeIn):
+@router.post("/reports/{report_id}/acknowledge", response=ReportDetailOut, summary="Acknowledge receipt")
+def report_acknowledge(request, report_id: int, payload: ReportAcknowledgeIn):
     report = _report(request, report_id)
     services.report_acknowledge(report=report, actor=request.user, body=payload.body, version=payload.version)
     return _reread(request, report_id)
 
 
-@router.post("/reports/{report_id}/reply", response={201: MessageOut}, summary="A message to the reporter")
-def report_reply(request, report_id: int, payload: ReplyIn):
+@router.post("/reports/{report_id}/reply", response={201: ReportMessageOut}, summary="A message to the reporter")
+def report_reply(request, report_id: int, payload: ReportReplyIn):
     report = _report(request, report_id)
     return Status(201, services.report_reply(report=report, actor=request.user, body=payload.body))
 
 
-@router.post("/reports/{report_id}/not-accept", response=_Detail, summary="Refuse a report, telling the reporter")
-def report_not_accept(request, report_id: int, payload: NotAcceptIn):
+@router.post(
+    "/reports/{report_id}/not-accept", response=ReportDetailOut, summary="Refuse a report, telling the reporter"
+)
+def report_not_accept(request, report_id: int, payload: ReportNotAcceptIn):
     report = _report(request, report_id)
     services.report_not_accept(
         report=report, actor=request.user, reason=payload.reason, message=payload.message, version=payload.version
@@ -187,15 +189,15 @@ def report_not_accept(request, report_id: int, payload: NotAcceptIn):
     return _reread(request, report_id)
 
 
-@router.post("/reports/{report_id}/feedback", response=_Detail, summary="Tell the reporter what was done")
-def report_feedback(request, report_id: int, payload: AcknowledgeIn):
+@router.post("/reports/{report_id}/feedback", response=ReportDetailOut, summary="Tell the reporter what was done")
+def report_feedback(request, report_id: int, payload: ReportAcknowledgeIn):
     report = _report(request, report_id)
     services.report_feedback(report=report, actor=request.user, body=payload.body, version=payload.version)
     return _reread(request, report_id)
 
 
 @router.post("/reports/{report_id}/register", response={201: ClueDetailOut}, summary="Register a report as a clue")
-def report_register(request, report_id: int, payload: RegisterIn):
+def report_register(request, report_id: int, payload: ReportRegisterIn):
     """The clue takes the report's sealed identity as it is. When earlier clues look alike, send `repeat_of_id` (one
     of them, from /clues/similar) or `register_as_new`; otherwise the answer is 422 naming them."""
     report = _report(request, report_id)

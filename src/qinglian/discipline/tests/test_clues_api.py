@@ -180,3 +180,19 @@ def test_my_clues_and_a_persons_history(cast, api):
     assert history["name"] == "王芳" and len(history["clues"]) == 2
     assert len(api(cast.users["lead"], "get", f"/subjects/{cast.members['b1'].pk}/history").json()["clues"]) == 3
     assert api(cast.secretary_b, "get", f"/subjects/{cast.members['b1'].pk}/history").status_code == 404
+
+
+def test_values_outside_the_vocabularies_are_refused_with_their_field(cast, api):
+    lead = lead_user(cast)
+    bad = api(cast.inspector, "post", "/clues", _new(cast, category="gossip"))
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "category"
+    bad = api(cast.inspector, "post", "/clues", _new(cast, source="rumour"))
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "source"
+    clue = clue_make(cast)
+    bad = api(
+        cast.inspector, "post", f"/clues/{clue.pk}/referral", {"version": 1, "to": "市纪委", "direction": "sideways"}
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "direction"
+    bad = api(lead, "post", f"/clues/{clue.pk}/handlers", {"version": 1, "user_id": lead.pk, "role": "boss"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "role"
+    assert not Clue.objects.exclude(pk=clue.pk).exists()
