@@ -23,38 +23,39 @@ from qinglian.orgs.models import Organisation
 router = Router(auth=None, tags=["reporting portal"])
 
 
-# --- schemas ----------------------------------------------------------------------------------------------------
+# --- schemas ---------------------------------------------------------------------------------------------------
+# Named Portal…: the OpenAPI document keeps one schema per name, across all modules.
 
 
-class ErrorDetail(Schema):
+class PortalErrorDetail(Schema):
     code: str
     message: str
 
 
-class ErrorOut(Schema):
-    error: ErrorDetail
+class PortalErrorOut(Schema):
+    error: PortalErrorDetail
 
 
-class UnitOut(Schema):
+class PortalUnitOut(Schema):
     id: int
     name: str
     parent_id: int | None
 
 
-class ChoiceOut(Schema):
+class PortalChoiceOut(Schema):
     value: str
     label: str
 
 
-class OptionsOut(Schema):
-    units: list[UnitOut] = Field(description="where a report may be sent (organisation_id)")
-    categories: list[ChoiceOut]
+class PortalOptionsOut(Schema):
+    units: list[PortalUnitOut] = Field(description="where a report may be sent (organisation_id)")
+    categories: list[PortalChoiceOut]
     max_text_chars: int
     ack_days: int
     feedback_months: int
 
 
-class ReporterIn(Schema):
+class PortalReporterIn(Schema):
     name: str = ""
     phone: str = ""
     email: str = ""
@@ -63,43 +64,43 @@ class ReporterIn(Schema):
     unit: str = ""
 
 
-class ReportIn(Schema):
+class PortalReportIn(Schema):
     organisation_id: int
-    category: Category
+    category: str = Field(description="one of the categories listed by /options")
     subject_name: str = ""
     subject_unit: str
     subject_post: str = ""
     text: str
-    reporter: ReporterIn | None = Field(None, description="only for a real-name report; sealed at once")
+    reporter: PortalReporterIn | None = Field(None, description="only for a real-name report; sealed at once")
 
 
-class ReceiptOut(Schema):
+class PortalReceiptOut(Schema):
     receipt: str = Field(description="16 digits in groups of four: shown this once, kept nowhere")
     ack_due: date
     feedback_due: date
     notice: str
 
 
-class ReceiptIn(Schema):
+class PortalReceiptIn(Schema):
     receipt: str = Field(description="the 16 digits; spaces and dashes are ignored")
 
 
-class MessageIn(ReceiptIn):
+class PortalMessageIn(PortalReceiptIn):
     body: str
 
 
-class AttachmentOut(Schema):
+class PortalAttachmentOut(Schema):
     name: str
     size: int
     metadata_stripped: bool
 
 
-class MessageOut(Schema):
-    side: MessageSide
+class PortalMessageOut(Schema):
+    side: str = Field(description="reporter or handler")
     sender: str = Field(description="“You” or “Discipline inspection”: never a person's name")
     body: str
     sent_at: datetime
-    attachments: list[AttachmentOut]
+    attachments: list[PortalAttachmentOut]
 
     @staticmethod
     def resolve_sender(obj: ReportMessage) -> str:
@@ -114,7 +115,7 @@ class MessageOut(Schema):
         return list(obj.attachments.all())
 
 
-class ReportOut(Schema):
+class PortalReportOut(Schema):
     status: str
     status_label: str
     status_text: str
@@ -131,13 +132,13 @@ class ReportOut(Schema):
     acknowledged_at: datetime | None
     feedback_at: datetime | None
     not_accepted_reason: str
-    attachments: list[AttachmentOut]
-    messages: list[MessageOut]
+    attachments: list[PortalAttachmentOut]
+    messages: list[PortalMessageOut]
 
 
 # --- endpoints --------------------------------------------------------------------------------------------------
 
-ERRORS = {404: ErrorOut, 429: ErrorOut}
+ERRORS = {404: PortalErrorOut, 429: PortalErrorOut}
 
 
 def _error(status: int, code: str, message: str) -> Status:
@@ -149,7 +150,7 @@ def _limited(response: HttpResponse, exc: ratelimit.Limited) -> Status:
     return _error(429, exc.code, exc.message)
 
 
-@router.get("/options", response=OptionsOut)
+@router.get("/options", response=PortalOptionsOut)
 def options(request):
     """What the report form offers: the units, the categories, and the limits and deadlines in force."""
     rules = services.portal_rules()
@@ -162,8 +163,8 @@ def options(request):
     }
 
 
-@router.post("/reports", response={201: ReceiptOut, 429: ErrorOut})
-def report_file(request, response: HttpResponse, payload: ReportIn):
+@router.post("/reports", response={201: PortalReceiptOut, 429: PortalErrorOut})
+def report_file(request, response: HttpResponse, payload: PortalReportIn):
     """File a report; the answer holds its receipt code, which is never shown again."""
     organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
     try:
@@ -201,8 +202,8 @@ def _open(request, response: HttpResponse, receipt: str) -> Report | Status:
         return _limited(response, exc)
 
 
-@router.post("/lookup", response={200: ReportOut, **ERRORS})
-def lookup(request, response: HttpResponse, payload: ReceiptIn):
+@router.post("/lookup", response={200: PortalReportOut, **ERRORS})
+def lookup(request, response: HttpResponse, payload: PortalReceiptIn):
     """A report by its receipt code: where it stands, its deadlines and its messages (replies are marked read)."""
     report = _open(request, response, payload.receipt)
     if isinstance(report, Status):
@@ -231,8 +232,8 @@ def lookup(request, response: HttpResponse, payload: ReceiptIn):
     }
 
 
-@router.post("/messages", response={201: MessageOut, **ERRORS})
-def message_send(request, response: HttpResponse, payload: MessageIn):
+@router.post("/messages", response={201: PortalMessageOut, **ERRORS})
+def message_send(request, response: HttpResponse, payload: PortalMessageIn):
     """Add information to a report; handlers read it on the report's thread."""
     report = _open(request, response, payload.receipt)
     if isinstance(report, Status):
