@@ -147,3 +147,16 @@ def test_the_inbox_and_a_report_in_chinese(cast, login):
     assert 'lang="zh-hans"' in page and day(-10).isoformat() in page
     page = _page(client.get(reverse("discipline:report_detail", args=[report.pk])))
     assert 'lang="zh-hans"' in page and report.text in page
+
+
+def test_the_inbox_pages_in_a_constant_number_of_queries(cast, login):
+    from qinglian.core.tests.web import count_queries
+
+    client = login(cast.inspector)
+    reporter_says(report_make(cast))
+    url = reverse("discipline:report_list")
+    client.get(url)
+    few = count_queries(lambda: client.get(url))
+    for n in range(10):
+        reporter_says(report_make(cast, text=f"第{n}份举报"))
+    assert count_queries(lambda: client.get(url)) == few
