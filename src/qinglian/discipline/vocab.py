@@ -15,8 +15,8 @@ class Source(models.TextChoices):
     """Where a clue came from (问题线索来源)."""
 
     PORTAL = "portal", _("Online reporting portal")
-    LETTER = "letter", _("Letter")
-    VISIT = "visit", _("Visit")
+    LETTER = "letter", pgettext_lazy("clue source", "Letter")
+    VISIT = "visit", pgettext_lazy("clue source", "Visit")
     PHONE = "phone", _("Telephone (12388)")
     INSPECTION = "inspection", _("Inspection tour (巡视巡察)")
     AUDIT = "audit", pgettext_lazy("clue source", "Audit")
@@ -84,7 +84,7 @@ OPEN_CLUE_STATUSES = (
 class FormKind(models.TextChoices):
     """Approval forms (呈批表): each step of disposal that needs a signature chain."""
 
-    DISPOSAL = "disposal", _("Disposal method")
+    DISPOSAL = "disposal", _("Disposal proposal")
     VERIFY_PLAN = "verify_plan", _("Verification work plan")
     VERIFY_REPORT = "verify_report", _("Verification report")
     INQUIRY_REPORT = "inquiry_report", _("Talk or inquiry report")

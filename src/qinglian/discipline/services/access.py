@@ -40,9 +40,11 @@ def clue_q(user, prefix: str = "") -> Q:
             lead |= Q(**{f"{prefix}organisation__path__startswith": grant.path})
         else:
             lead |= Q(**{f"{prefix}organisation_id": grant.org_id})
-    handling = Q(**{f"{prefix}handlers__user": user})
-    q = handling | lead if lead else handling
-    return q
+    # A subquery rather than a join on the handlers: a clue with several handlers must come back once.
+    from qinglian.discipline.models import ClueHandler
+
+    handling = Q(**{f"{prefix}id__in": ClueHandler.objects.filter(user=user).values("clue_id")})
+    return handling | lead if lead else handling
 
 
 def can_open(user, clue) -> bool:

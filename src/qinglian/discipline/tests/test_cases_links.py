@@ -95,7 +95,7 @@ def test_without_a_sanction_the_reply_says_none_was_received(cast, b1, in_englis
 # --- rectification -----------------------------------------------------------------------------------------
 
 
-def test_a_rectification_item_from_a_case_is_linked_both_ways(cast, lead, client):
+def test_a_rectification_item_from_a_case_is_linked_both_ways(cast, lead, client, in_english):
     case = case_make(cast, stage=St.ANNOUNCEMENT, decision=("party_warning", "admin_warning"))
     owner = cast.members["b1"]
     item = services.case_rectify(
