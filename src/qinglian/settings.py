@@ -36,9 +36,7 @@ AUDIT_KEY = env_secret("QINGLIAN_AUDIT_KEY", keep_in=DATA_DIR / "audit_key" if D
 DATA_KEY = env_secret("QINGLIAN_DATA_KEY", keep_in=DATA_DIR / "data_key" if DEBUG else None, required=not DEBUG)
 # The key that wraps each sealed record's own key (a reporter's identity): envelope encryption, with this key kept
 # outside the database and apart from the data key, so that neither a copy of the database nor the data key opens it.
-SEALED_KEY = env_secret(
-    "QINGLIAN_SEALED_KEY", keep_in=DATA_DIR / "sealed_key" if DEBUG else None, required=not DEBUG
-)
+SEALED_KEY = env_secret("QINGLIAN_SEALED_KEY", keep_in=DATA_DIR / "sealed_key" if DEBUG else None, required=not DEBUG)
 CRYPTO_SUITE = env_choice("QINGLIAN_CRYPTO", "intl", ("intl", "gm"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
