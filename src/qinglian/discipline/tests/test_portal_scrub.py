@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from qinglian.core.uploads import DOCX_TYPE, XLSX_TYPE
 from qinglian.discipline.services import scrub
@@ -135,6 +136,6 @@ def test_an_office_file_that_unpacks_to_a_bomb_is_refused(monkeypatch):
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as packed:
         packed.writestr("[Content_Types].xml", "<Types/>")
         packed.writestr("word/document.xml", "0" * 5000)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         scrub.scrub(out.getvalue(), DOCX_TYPE)
     assert "unpacks to more than" in refused.value.messages[0]

@@ -325,7 +325,7 @@ def test_only_discipline_inspection_names_reviewers_and_with_a_reason(cast, in_e
 # --- facts from other modules ------------------------------------------------------------------------------
 
 
-def test_facts_are_grouped_by_topic_and_a_topic_nobody_keeps_says_so(cast, in_english):
+def test_facts_are_grouped_by_topic_and_a_topic_nobody_keeps_says_so(cast, in_english, without_discipline):
     from qinglian.orglife.tests.factories import talk_make
 
     a1 = f.cadre(cast.members["a1"])

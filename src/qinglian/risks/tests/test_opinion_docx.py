@@ -66,7 +66,7 @@ def test_the_signed_letter_opens_with_the_right_facts(cast, signed):
     assert AuditEvent.objects.filter(action="risks.opinion.export", object_id=str(signed.pk)).count() == 1
 
 
-def test_a_draft_letter_says_it_is_a_draft(cast):
+def test_a_draft_letter_says_it_is_a_draft(cast, without_discipline):
     b1 = cadre(cast.members["b1"])
     reply = reply_make(b1, cast.inspector)
     text = _text(document_bytes(reply_export(reply=reply, actor=cast.inspector)))

@@ -104,7 +104,9 @@ def test_a_bad_compile_keeps_what_was_typed(cast, login, b1, english):
     assert not OpinionReply.objects.exists()
 
 
-def test_the_reply_page_lists_the_facts_in_english_and_records_the_opening(cast, login, b1, english):
+def test_the_reply_page_lists_the_facts_in_english_and_records_the_opening(
+    cast, login, b1, english, without_discipline
+):
     file_make(b1, YEAR)
     conflict_confirmed(b1, by=cast.inspector)
     with person_facts({b1.pk: [(FACT_SANCTIONS, this_year(), "党内警告处分", "")]}, topics=(FACT_SANCTIONS,)):

@@ -41,7 +41,7 @@ def b1(cast):
     return cadre(cast.members["b1"])
 
 
-def test_compile_gathers_the_file_the_declarations_a_talk_and_a_confirmed_conflict(cast, b1):
+def test_compile_gathers_the_file_the_declarations_a_talk_and_a_confirmed_conflict(cast, b1, without_discipline):
     now_file = file_make(b1, YEAR)
     last_file = file_make(b1, YEAR - 1, wedding=False, gift=False)
     old_file = file_make(b1, YEAR - 5)  # outside the three years: not read
@@ -77,7 +77,7 @@ def test_compile_gathers_the_file_the_declarations_a_talk_and_a_confirmed_confli
     assert AuditEvent.objects.filter(action="risks.opinion.compile", object_id=str(reply.pk)).count() == 1
 
 
-def test_an_english_draft_names_the_same_facts(cast, b1, in_english):
+def test_an_english_draft_names_the_same_facts(cast, b1, in_english, without_discipline):
     file_make(b1, YEAR)
     conflict_confirmed(b1, by=cast.inspector)
     reply = reply_make(b1, cast.inspector, purpose="commendation")
@@ -101,7 +101,7 @@ def test_a_sanction_never_gets_a_clean_conclusion(cast, b1, in_english):
     assert "未发现王芳同志有违反党风廉政建设规定" not in chinese and "鉴于王芳同志受到党纪政务处分" in chinese
 
 
-def test_a_clean_record_says_so_only_when_clues_and_sanctions_are_kept(cast, b1, in_english):
+def test_a_clean_record_says_so_only_when_clues_and_sanctions_are_kept(cast, b1, in_english, without_discipline):
     file_make(b1, YEAR)
     with person_facts({}, topics=(FACT_CLUES, FACT_SANCTIONS)):
         kept = reply_make(b1, cast.inspector)
