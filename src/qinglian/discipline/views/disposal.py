@@ -120,6 +120,23 @@ def _kind(request, clue: Clue) -> str:
     return statuses[0] if statuses else FormKind.DISPOSAL
 
 
+def _saved(form, call, *, rename=None):
+    """Call a service with a bound form's data: (its result, 200), or (None, 409 or 422) with the refusal put on
+    the form; a user the service refuses gets 404."""
+    if not form.is_valid():
+        return None, 422
+    try:
+        return call(form.cleaned_data), 200
+    except Conflict as exc:
+        form.add_error(None, exc.message)
+        return None, 409
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        add_service_errors(form, exc, rename=rename)
+        return None, 422
+
+
 @login_required
 def form_create(request, pk: int):
     """A new approval form of a kind on the clue, with the fields that kind needs; refused forms say why."""
@@ -129,26 +146,16 @@ def form_create(request, pk: int):
     form = FormCreateForm(request.POST or None, kind=kind, clue=clue, initial={"version": clue.version})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                made = services.form_submit(
-                    clue=clue,
-                    kind=kind,
-                    actor=request.user,
-                    version=form.cleaned_data["version"],
-                    **form.service_kwargs(),
-                )
-            except Conflict as exc:
-                form.add_error(None, exc.message)
-                status = 409
-            except PermissionDenied as exc:
-                raise Http404 from exc
-            except ValidationError as exc:
-                add_service_errors(form, exc, rename={"measure": "proposal"} if "proposal" in form.fields else None)
-            else:
-                messages.success(request, _("The form is submitted: it now awaits the opinion of each level."))
-                return redirect("discipline:form_detail", pk=made.pk)
+        made, status = _saved(
+            form,
+            lambda d: services.form_submit(
+                clue=clue, kind=kind, actor=request.user, version=d["version"], **form.service_kwargs()
+            ),
+            rename={"measure": "proposal"} if "proposal" in form.fields else None,
+        )
+        if made is not None:
+            messages.success(request, _("The form is submitted: it now awaits the opinion of each level."))
+            return redirect("discipline:form_detail", pk=made.pk)
     else:
         services.clue_view_record(clue=clue, actor=request.user)
     siblings = [(k, FormKind(k).label) for k in services.KINDS if clue.status in services.KIND_STATUSES[k]]
@@ -272,20 +279,10 @@ def inquiry_create(request, pk: int):
     )
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.inquiry_record(clue=clue, actor=request.user, **form.cleaned_data)
-            except Conflict as exc:
-                form.add_error(None, exc.message)
-                status = 409
-            except PermissionDenied as exc:
-                raise Http404 from exc
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The talk or letter is recorded."))
-                return redirect("discipline:disposal_clue", pk=clue.pk)
+        done, status = _saved(form, lambda d: services.inquiry_record(clue=clue, actor=request.user, **d))
+        if done is not None:
+            messages.success(request, _("The talk or letter is recorded."))
+            return redirect("discipline:disposal_clue", pk=clue.pk)
     else:
         services.clue_view_record(clue=clue, actor=request.user)
     context = {
@@ -311,20 +308,10 @@ def inquiry_reply(request, pk: int):
     form = ReplyForm(request.POST or None, initial={"version": clue.version, "reply_on": timezone.localdate()})
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.inquiry_reply(inquiry=inquiry, actor=request.user, **form.cleaned_data)
-            except Conflict as exc:
-                form.add_error(None, exc.message)
-                status = 409
-            except PermissionDenied as exc:
-                raise Http404 from exc
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The reply is recorded."))
-                return redirect("discipline:disposal_clue", pk=clue.pk)
+        done, status = _saved(form, lambda d: services.inquiry_reply(inquiry=inquiry, actor=request.user, **d))
+        if done is not None:
+            messages.success(request, _("The reply is recorded."))
+            return redirect("discipline:disposal_clue", pk=clue.pk)
     else:
         services.clue_view_record(clue=clue, actor=request.user)
     inquiry.state = services.inquiry_state(inquiry)
