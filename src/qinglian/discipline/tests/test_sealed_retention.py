@@ -19,11 +19,13 @@ from qinglian.discipline.tests.factories import clue_make, lead_user
 from qinglian.discipline.tests.factories_sealed import ended_clue, report_make
 from qinglian.discipline.vocab import CaseStage, ClueStatus, ReportStatus
 
-TODAY = timezone.localdate()
+def today():
+    """The day the test runs (a run can cross midnight after collection)."""
+    return timezone.localdate()
 
 
 def years_ago(n: int, days: int = 0):
-    return add_years(TODAY, -n) - timedelta(days=days)
+    return add_years(today(), -n) - timedelta(days=days)
 
 
 @pytest.fixture

@@ -20,9 +20,16 @@ from qinglian.duties.tests.factories import dash_item, dash_plan, dash_result, d
 from qinglian.orgs.models import PATH_END
 from qinglian.orgs.services import department_create, org_create
 
-TODAY = timezone.localdate()
-YEAR = TODAY.year
-PAST = TODAY - timedelta(days=3)
+YEAR = timezone.localdate().year
+
+
+def today():
+    """The day the test runs (a run can cross midnight after collection)."""
+    return timezone.localdate()
+
+
+def past():
+    return today() - timedelta(days=3)
 # Items recorded early in the year, so that every "days to close" stays within it.
 RECORDED = date(YEAR, 1, 2)
 
@@ -43,14 +50,14 @@ def tasks(cast):
     dash_task(root_plan, t.root, status="draft")
     for org, plan in ((t.branch_a, a_plan), (t.branch_b, b_plan), (t.branch_c, c_plan)):
         dash_task(plan, org, parent=parent, status="in_progress", title="分解任务")
-    dash_task(gb_plan, t.gb, status="submitted", due_on=PAST)  # submitted: waits on the assigner, not overdue
-    dash_task(a_plan, t.branch_a, status="assigned", due_on=PAST)  # overdue
-    dash_task(a_plan, t.group_a, status="returned", due_on=PAST)  # overdue, two levels down
-    dash_task(a_plan, t.group_a, status="accepted", due_on=PAST)  # accepted: never overdue
-    dash_task(b_plan, t.branch_b, status="in_progress", due_on=PAST)  # overdue
+    dash_task(gb_plan, t.gb, status="submitted", due_on=past())  # submitted: waits on the assigner, not overdue
+    dash_task(a_plan, t.branch_a, status="assigned", due_on=past())  # overdue
+    dash_task(a_plan, t.group_a, status="returned", due_on=past())  # overdue, two levels down
+    dash_task(a_plan, t.group_a, status="accepted", due_on=past())  # accepted: never overdue
+    dash_task(b_plan, t.branch_b, status="in_progress", due_on=past())  # overdue
     dash_task(c_plan, t.branch_c, status="accepted")
     old = dash_plan(t.branch_a, year=YEAR - 1)
-    dash_task(old, t.branch_a, status="assigned", due_on=PAST)  # another year's: not counted
+    dash_task(old, t.branch_a, status="assigned", due_on=past())  # another year's: not counted
     return t
 
 
@@ -70,7 +77,7 @@ def test_tasks_by_status_and_unit_equal_direct_counts(tasks, cast):
         for status in ("draft", "assigned", "in_progress", "submitted", "accepted", "returned"):
             assert counts[status] == _subtree(org).filter(status=status).count(), (name, status)
         assert counts[TOTAL] == _subtree(org).count()
-        assert counts[OVERDUE] == _subtree(org).overdue(TODAY).count()
+        assert counts[OVERDUE] == _subtree(org).overdue(today()).count()
     assert rows["self"].counts == {**rows["self"].counts, "assigned": 1, "draft": 1, TOTAL: 2, OVERDUE: 0}
     assert rows["第一党总支"].counts[OVERDUE] == 3
     assert rows["total"].counts[TOTAL] == 11 and rows["total"].counts[OVERDUE] == 3
@@ -101,16 +108,16 @@ def test_overdue_by_department_counts_shares_and_items(tasks, cast, in_english):
     audit = department_create(organisation=t.root, name="审计处", code="SJ", actor=None)
     finance = department_create(organisation=t.root, name="财务处", code="CW", actor=None)
     plan = dash_plan(t.root, title="联合任务计划")
-    late = dash_task(plan, t.root, status="in_progress", due_on=PAST, is_joint=True)
+    late = dash_task(plan, t.root, status="in_progress", due_on=past(), is_joint=True)
     dash_share(late, audit, is_lead=True)
-    dash_share(late, finance, done_on=PAST)  # done: not overdue
+    dash_share(late, finance, done_on=past())  # done: not overdue
     on_time = dash_task(plan, t.root, status="in_progress", is_joint=True)
     dash_share(on_time, finance)  # deadline not passed
     a1 = cast.members["a1"]
-    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=PAST, department=finance)
-    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=PAST, department=finance)
-    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=PAST)  # names no department
-    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=TODAY + timedelta(days=5), department=audit)
+    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=past(), department=finance)
+    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=past(), department=finance)
+    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=past())  # names no department
+    dash_item(t.branch_a, a1, created_on=RECORDED, due_on=today() + timedelta(days=5), department=audit)
     board = dashboard_read(user=cast.office, scope=t.root, year=YEAR)
     assert [(r.name, r.shares, r.items) for r in board.departments] == [
         ("审计处", 1, 0),
@@ -127,7 +134,7 @@ def items(cast):
     dash_item(t.group_a, a1, created_on=RECORDED, closed_after=5, source="inspection")
     dash_item(t.branch_a, a1, created_on=RECORDED, closed_after=10, source="audit")
     dash_item(t.branch_a, a1, created_on=RECORDED, closed_after=20, source="audit")
-    dash_item(t.branch_a, a1, created_on=RECORDED, source="audit", due_on=PAST)
+    dash_item(t.branch_a, a1, created_on=RECORDED, source="audit", due_on=past())
     dash_item(t.branch_a, a1, created_on=RECORDED, source="life_meeting", status="submitted")
     dash_item(t.branch_a, a1, created_on=date(YEAR - 1, 6, 1), closed_after=100)  # last year's: not counted
     return t
@@ -278,10 +285,10 @@ def _world(tree, units: int):
         org = org_create(name=f"新支部{i}", kind="branch", parent=tree.gb, actor=None)
         owner = Member.objects.create(organisation=org, name=f"成员{i}", gender="M")
         plan = dash_plan(org)
-        task = dash_task(plan, org, status="in_progress", due_on=PAST, is_joint=True)
+        task = dash_task(plan, org, status="in_progress", due_on=past(), is_joint=True)
         dash_share(task, department)
         dash_item(org, owner, created_on=RECORDED, closed_after=i + 1, department=department)
-        dash_item(org, owner, created_on=RECORDED, due_on=PAST)
+        dash_item(org, owner, created_on=RECORDED, due_on=past())
         dash_result(the_round, org, total=Decimal(80 + i), grade="良好")
 
 

@@ -138,21 +138,22 @@ def _assign_admin(django_user_model, tree, **dates):
     return django_user_model.objects.get(pk=user.pk)
 
 
-def _days(n):
-    return timezone.localdate() + timedelta(days=n)
+def _days(offsets):
+    """Dates relative to the day the test runs (not the day it was collected: a run can cross midnight)."""
+    return {key: timezone.localdate() + timedelta(days=n) for key, n in offsets.items()}
 
 
 @pytest.mark.parametrize(
     "dates",
     [
-        pytest.param({"valid_from": _days(-30), "valid_to": _days(-1)}, id="expired-yesterday"),
-        pytest.param({"valid_from": _days(-400), "valid_to": _days(-300)}, id="expired-long-ago"),
-        pytest.param({"valid_from": _days(1)}, id="starts-tomorrow"),
-        pytest.param({"valid_from": _days(10), "valid_to": _days(20)}, id="starts-in-ten-days"),
+        pytest.param({"valid_from": -30, "valid_to": -1}, id="expired-yesterday"),
+        pytest.param({"valid_from": -400, "valid_to": -300}, id="expired-long-ago"),
+        pytest.param({"valid_from": 1}, id="starts-tomorrow"),
+        pytest.param({"valid_from": 10, "valid_to": 20}, id="starts-in-ten-days"),
     ],
 )
 def test_assignments_outside_their_dates_grant_nothing(cast, django_user_model, dates):
-    user = _assign_admin(django_user_model, cast.tree, **dates)
+    user = _assign_admin(django_user_model, cast.tree, **_days(dates))
     for action in ACTIONS:
         assert not access.can(user, action)
         for name in ORGS:
@@ -166,12 +167,12 @@ def test_assignments_outside_their_dates_grant_nothing(cast, django_user_model, 
 @pytest.mark.parametrize(
     "dates",
     [
-        pytest.param({"valid_from": _days(0)}, id="starts-today"),
-        pytest.param({"valid_from": _days(-30), "valid_to": _days(0)}, id="ends-today"),
+        pytest.param({"valid_from": 0}, id="starts-today"),
+        pytest.param({"valid_from": -30, "valid_to": 0}, id="ends-today"),
     ],
 )
 def test_assignments_are_in_force_on_their_first_and_last_day(cast, django_user_model, dates):
-    user = _assign_admin(django_user_model, cast.tree, **dates)
+    user = _assign_admin(django_user_model, cast.tree, **_days(dates))
     assert access.can(user, "member.manage", cast.members["c1"])
     assert Organisation.objects.visible_to(user).count() == len(ORGS)
 
