@@ -23,6 +23,7 @@ from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
 from qinglian.discipline.api import portal_router as discipline_portal_router
 from qinglian.discipline.api import router as discipline_router
+from qinglian.evaluation.api import router as evaluation_router
 from qinglian.duties.api import router as duties_router
 from qinglian.orglife.api import router as orglife_router
 from qinglian.orgs.api import router as orgs_router
@@ -175,5 +176,6 @@ api.add_router("/risks", risks_router)
 api.add_router("/duties", duties_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/discipline", discipline_router)
+api.add_router("/evaluation", evaluation_router)
 # The reporting portal's own endpoints: no login (the receipt code is the credential), rate-limited.
 api.add_router("/report", discipline_portal_router)

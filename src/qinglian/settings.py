@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "qinglian.study",
     "qinglian.risks",
     "qinglian.discipline",
+    "qinglian.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("study/", include("qinglian.study.urls")),
     path("risks/", include("qinglian.risks.urls")),
     path("discipline/", include("qinglian.discipline.urls")),
+    path("evaluation/", include("qinglian.evaluation.urls")),
     path("report/", include("qinglian.discipline.portal_urls")),
     path("duties/", include("qinglian.duties.urls")),
     path("rectification/", include("qinglian.rectification.urls")),
