@@ -4,7 +4,8 @@
 - to-dos: functions that list a user's open items for the home page;
 - reminders: functions the daily reminders task calls;
 - demo: functions that add an app's records to the demo organisation;
-- indicators: evaluation reads every module only through the queries registered here;
+- indicators: evaluation reads every module only through the queries registered here, and, for a drill-down,
+  the records behind one unit's value (`indicator_records`);
 - member sections: parts of a member's profile page that other modules contribute, each
   deciding for itself whether the viewer may see it;
 - person facts: dated facts other modules hold about a person (talks received, appraisal grades,
@@ -103,6 +104,20 @@ class RecordKind:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class IndicatorRecord:
+    """One record behind an indicator's value for a unit (a meeting counted, a study record, an item closed).
+
+    `label` names it, `url` leads to its page, `on` is the day that placed it in the period, `value` says what it
+    contributed ("2.5 h", "on time", "closed after 12 days").
+    """
+
+    label: str
+    url: str
+    on: Any
+    value: str = ""
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -110,6 +125,7 @@ class Registry:
     reminders: list[Callable[[Any], int]] = field(default_factory=list)
     demo: list[tuple[int, Callable[..., None]]] = field(default_factory=list)
     indicators: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    indicator_records: dict[str, Callable[..., Any]] = field(default_factory=dict)
     member_sections: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
     record_kinds: dict[str, RecordKind] = field(default_factory=dict)
     person_facts: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
@@ -165,8 +181,12 @@ class Registry:
     def add_record_kind(self, kind: RecordKind) -> None:
         self.record_kinds[kind.key] = kind
 
-    def add_indicator(self, code: str, fn: Callable[..., Any]) -> None:
+    def add_indicator(self, code: str, fn: Callable[..., Any], records: Callable[..., Any] | None = None) -> None:
+        """fn(*, orgs, year, on=None) -> {org id: value or None}; records(*, org, year, on=None) -> the
+        IndicatorRecords behind one unit's value, newest first (a drill-down; optional)."""
         self.indicators[code] = fn
+        if records is not None:
+            self.indicator_records[code] = records
 
 
 registry = Registry()
