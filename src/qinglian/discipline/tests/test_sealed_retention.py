@@ -19,6 +19,7 @@ from qinglian.discipline.tests.factories import clue_make, lead_user
 from qinglian.discipline.tests.factories_sealed import ended_clue, report_make
 from qinglian.discipline.vocab import CaseStage, ClueStatus, ReportStatus
 
+
 def today():
     """The day the test runs (a run can cross midnight after collection)."""
     return timezone.localdate()

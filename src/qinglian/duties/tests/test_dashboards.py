@@ -30,6 +30,8 @@ def today():
 
 def past():
     return today() - timedelta(days=3)
+
+
 # Items recorded early in the year, so that every "days to close" stays within it.
 RECORDED = date(YEAR, 1, 2)
 

@@ -13,6 +13,7 @@ from qinglian.orgs.committee_reminders import reelection_reminders, reelection_t
 from qinglian.orgs.models import CommitteeTerm
 from qinglian.orgs.services import term_start
 
+
 def today():
     """The day the test runs (a run can cross midnight after collection)."""
     return timezone.localdate()
@@ -65,8 +66,8 @@ def test_nothing_is_sent_outside_the_window_or_for_closed_terms(cast):
 
 
 def test_todos_list_terms_ending_soon_for_managers_in_scope(cast):
-    today = today()
-    term_start(org=cast.tree.branch_a, elected_on=today - timedelta(days=365 * 3 - 10), actor=None)
+    day = today()
+    term_start(org=cast.tree.branch_a, elected_on=day - timedelta(days=365 * 3 - 10), actor=None)
     items = reelection_todos(cast.office)
     assert len(items) == 1 and items[0].url == f"/orgs/{cast.tree.branch_a.pk}/" and not items[0].overdue
     assert reelection_todos(cast.secretary) == []  # no org.manage
