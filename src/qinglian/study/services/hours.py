@@ -444,27 +444,25 @@ def year_fraction(year: int, on: date | None = None) -> float:
     return (on - date(year, 1, 1)).days / days
 
 
-def _hours_of(year: int, sources, cap=None):
-    rows = (
-        StudyRecord.objects.filter(member=OuterRef("pk"), year=year, source__in=sources)
-        .order_by()
-        .values("member")
-        .annotate(total=Sum("hours"))
-        .values("total")
-    )
+def _hours_of(year: int, sources, cap=None, on: date | None = None):
+    records = StudyRecord.objects.filter(member=OuterRef("pk"), year=year, source__in=sources)
+    if on is not None:  # the year as seen on `on`: hours earned after it are not counted yet
+        records = records.filter(studied_on__lte=on)
+    rows = records.order_by().values("member").annotate(total=Sum("hours")).values("total")
     return Coalesce(Subquery(rows, output_field=DecimalField()), Value(Decimal(0)), output_field=DecimalField())
 
 
 def members_with_hours(members, *, year: int, scope: Organisation, on: date | None = None):
-    """`members` annotated in one query with their hours in `year`: session and external (`other_hours`),
-    self-study (`self_hours`), `counted`, `committee`, `norm`, `expected` by `on`, `ratio` and `behind`."""
+    """`members` annotated in one query with their hours in `year` (earned by `on`, when given): session and
+    external (`other_hours`), self-study (`self_hours`), `counted`, `committee`, `norm`, `expected` by `on`,
+    `ratio` and `behind`."""
     rule, cap = norms(scope, on), Decimal(str(conversion(scope, on)["self_study_cap"]))
     fraction = year_fraction(year, on)
     committee = Exists(CommitteePost.objects.holding().filter(member=OuterRef("pk"), term__closed_on__isnull=True))
     return (
         members.annotate(
-            other_hours=_hours_of(year, (RecordSource.SESSION, RecordSource.EXTERNAL)),
-            self_hours=_hours_of(year, (RecordSource.SELF,)),
+            other_hours=_hours_of(year, (RecordSource.SESSION, RecordSource.EXTERNAL), on=on),
+            self_hours=_hours_of(year, (RecordSource.SELF,), on=on),
             committee=committee,
         )
         .annotate(
