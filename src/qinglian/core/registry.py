@@ -118,6 +118,21 @@ class IndicatorRecord:
     value: str = ""
 
 
+RECORDS_LIMIT = 200  # a drill-down lists at most this many records, newest first
+
+
+class IndicatorRecords(list):
+    """The records of a drill-down (at most RECORDS_LIMIT, newest first) with `total`: how many there are."""
+
+    def __init__(self, records=(), total: int | None = None):
+        super().__init__(records)
+        self.total = len(self) if total is None else total
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self)
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)

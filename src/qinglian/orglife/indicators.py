@@ -15,6 +15,10 @@ Access control is the caller's: evaluation asks only for the units its reader ma
 - orglife.quorum_rate: of those meetings, the share that met the quorum.
 - orglife.meetings_counted and orglife.meetings_required: the numerator and denominator of the compliance
   rate as counts (responsibility assessment scores "k held of K required").
+
+Drill-down (registry.indicator_records): `meeting_records(*, org, year, on=None)` lists the counted meetings of
+the unit's subtree in the year up to `on`, newest first, each linking to its page (the compliance rate credits
+at most as many per period as required; the list shows every counted one).
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from qinglian.core.registry import registry
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
 from qinglian.orglife.compliance.table import Cell, compliance_table
 from qinglian.orgs.models import Organisation
 
@@ -65,8 +73,39 @@ meetings_required = _indicator(lambda cell: cell.required or None)
 meetings_required.__doc__ = "Meetings the frequency rules required so far in the year, per unit subtree."
 
 
+def meeting_records(*, org: Organisation, year: int, on: date | None = None) -> IndicatorRecords:
+    """The counted meetings of the unit's subtree in `year` up to `on`, newest first (at most RECORDS_LIMIT)."""
+    from qinglian.orglife.models import Meeting
+
+    on = on or timezone.localdate()
+    end = min(date(year + 1, 1, 1), date.fromordinal(on.toordinal() + 1))
+    meetings = (
+        Meeting.objects.counted()
+        .between(date(year, 1, 1), end)
+        .filter(organisation__in=Organisation.objects.subtree(org))
+        .select_related("organisation")
+        .order_by("-starts_on", "-pk")
+    )
+    total = meetings.count()
+    records = []
+    for meeting in meetings[:RECORDS_LIMIT]:
+        if meeting.quorum_met is None:
+            quorum = _("no quorum rule")
+        else:
+            quorum = _("quorum met") if meeting.quorum_met else _("quorum not met")
+        records.append(
+            IndicatorRecord(
+                label=f"{meeting.organisation.display_name} · {meeting.get_kind_display()} · {meeting.title}",
+                url=reverse("orglife:meeting_detail", args=[meeting.pk]),
+                on=meeting.starts_on,
+                value=quorum,
+            )
+        )
+    return IndicatorRecords(records, total)
+
+
 def register() -> None:
-    registry.add_indicator("orglife.meeting_compliance_rate", meeting_compliance_rate)
-    registry.add_indicator("orglife.quorum_rate", quorum_rate)
+    registry.add_indicator("orglife.meeting_compliance_rate", meeting_compliance_rate, meeting_records)
+    registry.add_indicator("orglife.quorum_rate", quorum_rate, meeting_records)
     registry.add_indicator("orglife.meetings_counted", meetings_counted)
     registry.add_indicator("orglife.meetings_required", meetings_required)
