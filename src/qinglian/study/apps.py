@@ -42,8 +42,10 @@ class StudyConfig(AppConfig):
 
         nav("study_sessions", _("Study sessions"), "study:session_list", "journal-text", "study.view", 35)
         nav("study_hours", _("Study hours"), "study:hours_table", "table", "study.view", 36)
-        registry.add_indicator("study.hours_per_member", hours_per_member)
-        registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate)
+        from qinglian.study.indicator_records import hours_records
+
+        registry.add_indicator("study.hours_per_member", hours_per_member, hours_records)
+        registry.add_indicator("study.hours_norm_met_rate", hours_norm_met_rate, hours_records)
         registry.add_reminders(hours_reminders)
         # --- bank
         nav("study_bank", _("Question bank"), "study:bank_list", "patch-question", "study.bank", 37)
