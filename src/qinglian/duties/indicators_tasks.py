@@ -9,6 +9,9 @@ tasks stand now, seen on `on` (default today). Access control is the caller's.
 - duties.tasks_on_time_rate: tasks accepted by their deadline over the tasks due: those whose deadline has
   passed by `on`, and those accepted already. None when no task is due.
 - duties.tasks_overdue: tasks past their deadline on `on` and not yet submitted or accepted.
+
+Drill-down (registry.indicator_records): `task_records(*, org, year, on=None)` lists the tasks counted as due for
+the on-time rate, newest deadline first, each linking to its page.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from qinglian.core.registry import registry
+from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
 from qinglian.duties.models import Task
 from qinglian.duties.vocab import TASK_OPEN, TaskStatus
 from qinglian.orgs.models import PATH_END, Organisation
@@ -74,6 +79,37 @@ def tasks_overdue(*, orgs: Iterable[Organisation], year: int, on: date | None = 
     return {org.pk: float(_subtree_sum(counts, org, "overdue")) for org in orgs}
 
 
+def task_records(*, org: Organisation, year: int, on: date | None = None) -> IndicatorRecords:
+    """The tasks of the unit's subtree counted as due in the on-time rate, latest deadline first."""
+    on = on or timezone.localdate()
+    tasks = (
+        Task.objects.carried_out()
+        .filter(organisation__path__gte=org.path, organisation__path__lt=org.path + PATH_END, due_on__year=year)
+        .exclude(status=TaskStatus.DRAFT)
+        .filter(Q(due_on__lt=on) | Q(status=TaskStatus.ACCEPTED))
+        .select_related("organisation")
+        .order_by("-due_on", "-pk")
+    )
+    total = tasks.count()
+    found = []
+    for task in tasks[:RECORDS_LIMIT]:
+        if task.status == TaskStatus.ACCEPTED and task.accepted_on and task.accepted_on <= task.due_on:
+            value = _("accepted on time")
+        elif task.status == TaskStatus.ACCEPTED:
+            value = _("accepted late")
+        else:
+            value = _("not accepted by the deadline")
+        found.append(
+            IndicatorRecord(
+                label=f"{task.organisation.display_name} · {task.title}",
+                url=reverse("duties:task_detail", args=[task.pk]),
+                on=task.due_on,
+                value=value,
+            )
+        )
+    return IndicatorRecords(found, total)
+
+
 def register() -> None:
-    registry.add_indicator("duties.tasks_on_time_rate", tasks_on_time_rate)
+    registry.add_indicator("duties.tasks_on_time_rate", tasks_on_time_rate, task_records)
     registry.add_indicator("duties.tasks_overdue", tasks_overdue)

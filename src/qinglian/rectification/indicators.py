@@ -12,6 +12,9 @@ closures counted only up to `on`. None means there is nothing to measure. Access
 - rectification.median_days_to_close: the median over closed items of (closed_on − created_on).days;
 - rectification.on_time_rate: of the items whose deadline has passed by `on` or that are reported rectified,
   the share reported rectified by their deadline (a report sent back no longer counts).
+
+Drill-down (registry.indicator_records): `fn(*, org, year, on=None)` lists the items counted for the unit's subtree,
+newest first, each linking to its page, with what it contributes to that indicator.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
-from qinglian.core.registry import registry
+from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
 from qinglian.orgs.models import STEP, Organisation, subtree_q
 from qinglian.rectification.models import Item
 from qinglian.rectification.vocab import ItemStatus
@@ -103,7 +109,58 @@ median_days_to_close = _indicator(_median_days, "Median days from recording to v
 on_time_rate = _indicator(_on_time_rate, "Share of the items due that were reported rectified by their deadline.")
 
 
+def _describe_closure(row: _Row, on: date) -> str:
+    return _("closed on %(day)s") % {"day": row.closed_on.isoformat()} if _closed(row, on) else _("not closed")
+
+
+def _describe_days(row: _Row, on: date) -> str:
+    if _closed(row, on):
+        return _("closed after %(n)s days") % {"n": (row.closed_on - row.created_on).days}
+    return _("not closed (not counted)")
+
+
+def _describe_on_time(row: _Row, on: date) -> str:
+    reported = row.status in (ItemStatus.SUBMITTED, ItemStatus.CLOSED) and row.submitted_on is not None
+    if reported and row.submitted_on <= row.due_on:
+        return _("reported by the deadline")
+    if reported:
+        return _("reported after the deadline")
+    if row.due_on < on:
+        return _("deadline %(day)s passed, not reported") % {"day": row.due_on.isoformat()}
+    return _("deadline %(day)s not reached (not counted)") % {"day": row.due_on.isoformat()}
+
+
+def _records(describe: Callable[[_Row, date], str]):
+    def records(*, org: Organisation, year: int, on: date | None = None) -> IndicatorRecords:
+        on = on or timezone.localdate()
+        items = (
+            Item.objects.filter(subtree_q(org.path, "organisation__"), created_on__year=year, created_on__lte=on)
+            .select_related("organisation")
+            .order_by("-created_on", "-pk")
+        )
+        total = items.count()
+        found = []
+        for item in items[:RECORDS_LIMIT]:
+            row = _Row(item.status, item.created_on, item.closed_on, item.submitted_on, item.due_on)
+            found.append(
+                IndicatorRecord(
+                    label=f"{item.organisation.display_name} · {Truncator(item.problem).chars(60)}",
+                    url=reverse("rectification:item_detail", args=[item.pk]),
+                    on=item.created_on,
+                    value=describe(row, on),
+                )
+            )
+        return IndicatorRecords(found, total)
+
+    return records
+
+
+closure_records = _records(_describe_closure)
+days_records = _records(_describe_days)
+on_time_records = _records(_describe_on_time)
+
+
 def register() -> None:
-    registry.add_indicator("rectification.closure_rate", closure_rate)
-    registry.add_indicator("rectification.median_days_to_close", median_days_to_close)
-    registry.add_indicator("rectification.on_time_rate", on_time_rate)
+    registry.add_indicator("rectification.closure_rate", closure_rate, closure_records)
+    registry.add_indicator("rectification.median_days_to_close", median_days_to_close, days_records)
+    registry.add_indicator("rectification.on_time_rate", on_time_rate, on_time_records)
