@@ -37,10 +37,10 @@ def _indicator(values, *, what: str, n: int) -> np.ndarray:
 def did(y, treated, post, *, cluster=None, level: float = 0.95) -> DidResult:
     """ATT = (ȳ treated,post − ȳ treated,pre) − (ȳ control,post − ȳ control,pre), the β₃ of
     y = β₀ + β₁ treated + β₂ post + β₃ treated×post."""
-    yv = as_vector(y, what=_("Outcome"))
+    yv = as_vector(y, what=_("Outcome variable"))
     n = yv.shape[0]
-    t = _indicator(treated, what=_("Treated"), n=n)
-    p = _indicator(post, what=_("Post"), n=n)
+    t = _indicator(treated, what=_("Treated indicator"), n=n)
+    p = _indicator(post, what=_("Post-period indicator"), n=n)
     level = float(level)
     if not 0.0 < level < 1.0:
         raise MethodError(_("Confidence level is %(level)s; it must be between 0 and 1.") % {"level": level})
@@ -85,7 +85,8 @@ def did(y, treated, post, *, cluster=None, level: float = 0.95) -> DidResult:
         df, inference = groups - 1, "cluster"
     att = float(beta[3])
     se = float(np.sqrt(max(vcov[3, 3], 0.0)))
-    if not se > 0:
+    # Residuals at rounding level mean the cells are constant: the "standard error" would be numerical noise.
+    if not se > 0 or np.abs(e).max() <= 1e-12 * max(1.0, float(np.abs(yv).max())):
         raise MethodError(
             _("The outcome does not vary within the four cells, so the standard error is 0 and no test is possible.")
         )

@@ -53,7 +53,7 @@ def _players(names: list[str], groups) -> tuple[tuple, list[list[int]]]:
 
 def shapley_r2(y, X, *, names, groups=None) -> ShapleyResult:
     """Each player's Shapley share of R²: shares sum to the full model's R² (efficiency)."""
-    yv = as_vector(y, what=_("Outcome"))
+    yv = as_vector(y, what=_("Outcome variable"))
     x = as_matrix(X, what=_("Predictors"))
     rows, k = x.shape
     if yv.shape[0] != rows:

@@ -7,6 +7,9 @@ from hypothesis import strategies as st
 
 from qinglian.evaluation.methods import RI_TABLES, MethodError, ahp, ahp_aggregate, ahp_most_inconsistent
 
+# Messages are asserted in English (the site default is Chinese).
+pytestmark = pytest.mark.usefixtures("in_english")
+
 UPPER = [
     [9, 5, 2, 1, 1, 1 / 2],
     [1 / 3, 1 / 9, 1 / 9, 1 / 9, 1 / 9],

@@ -8,6 +8,9 @@ from hypothesis.extra import numpy as hnp
 
 from qinglian.evaluation.methods import MethodError, combine_weights, critic_weights, entropy_weights
 
+# Messages are asserted in English (the site default is Chinese).
+pytestmark = pytest.mark.usefixtures("in_english")
+
 BANKS = [
     (7, 312, 1891, 6613, 163),
     (72, 88, 728, 941804, 1078),
