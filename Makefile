@@ -41,6 +41,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m bench.pages
+	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python -m bench.evaluation_scoring
+	$(BIN)/python -m bench.evaluation_inputs
 
 clean:
 	rm -rf $(VENV) data
