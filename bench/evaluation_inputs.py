@@ -2,7 +2,7 @@
 doing the same aggregation over the same rows exported to Parquet, in the same run.
 
     python -m bench.evaluation_inputs [--rows 20000000] [--units 300000] [--year 2025] [--repeat 3]
-        [--loop-sample 8] [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--keep] [--out FILE]
+        [--on DAY] [--loop-sample 8] [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--keep] [--out FILE]
 
 Creates a database of its own (qinglian_bench_eval; dropped at the end unless --keep) and loads with COPY a
 seeded synthetic copy of what the registered indicators `study.hours_per_member` and
@@ -12,13 +12,15 @@ materialised paths (four characters a level, as orgs.models.tree), members on th
 source, day, year, hours as numeric(5,1)) with the real table's indexes.
 
 What the indicators compute, per unit: the members on the register of the unit's subtree, each with their
-counted hours in the year (session and external hours, plus self-study up to the rule's cap of 12) and their
-norm (56 with a current committee post, else 32); then the member count, the hours' sum (→ hours per member)
-and how many met their norm (→ the rate). The services do that with one query per unit (a loop over `orgs`
-calling `_subtree_summary`), so 300,000 units mean 300,000 queries. What is timed here is the set-based query
+counted hours in the year earned by the day `on` (--on, default the year's end: session and external hours,
+plus self-study up to the rule's cap of 12) and their norm (56 with a current committee post, else 32); then the
+member count, the hours' sum (→ hours per member) and how many met their norm (→ the rate). The services do
+that with one query per unit (a loop over `orgs` calling `_subtree_summary`), so 300,000 units mean 300,000
+queries. What is timed here is the set-based query
 that the evaluation's bulk path should use instead, named "bulk_subtree_summary": hours per member in one
-pass, members per unit, then rolled up every unit's ancestors by path prefix -- the same SQL text on both
-engines, read into Python as {unit id: (members, hours, met)}. DuckDB reads the Parquet files (exported from
+pass (summed as whole tenths of an hour, exact for numeric(5, 1) and faster than numeric sums), members per
+unit, then rolled up to every unit's ancestors by path prefix -- the same SQL text on both engines, read into
+Python as {unit id: (members, hours, met)}. DuckDB reads the Parquet files (exported from
 PostgreSQL with COPY TO, converted by DuckDB) on the same two cores.
 
 Also times the per-unit query as the services run it on a sample of units of each depth (--loop-sample per
@@ -80,7 +82,7 @@ WITH hours AS (
     SELECT member_id,
            SUM(CAST(hours * 10 AS INTEGER)) FILTER (WHERE source <> 'self') AS other_tenths,
            SUM(CAST(hours * 10 AS INTEGER)) FILTER (WHERE source = 'self') AS self_tenths
-    FROM study_record WHERE year = {year} GROUP BY member_id
+    FROM study_record WHERE year = {year} AND studied_on <= DATE '{on}' GROUP BY member_id
 ), counted AS (
     SELECT m.organisation_id,
            COALESCE(h.other_tenths, 0) + LEAST(COALESCE(h.self_tenths, 0), {cap} * 10) AS tenths,
@@ -109,9 +111,11 @@ PER_UNIT = """
 SELECT COUNT(*), SUM(counted), SUM(CASE WHEN counted >= norm THEN 1 ELSE 0 END) FROM (
     SELECT CAST(
              COALESCE((SELECT SUM(r.hours) FROM study_record r WHERE r.member_id = m.id AND r.year = {year}
-                       AND r.source IN ('session', 'external') GROUP BY r.member_id), 0)
+                       AND r.studied_on <= DATE '{on}' AND r.source IN ('session', 'external')
+                       GROUP BY r.member_id), 0)
              + LEAST(COALESCE((SELECT SUM(r.hours) FROM study_record r WHERE r.member_id = m.id
-                               AND r.year = {year} AND r.source = 'self' GROUP BY r.member_id), 0), {cap})
+                               AND r.year = {year} AND r.studied_on <= DATE '{on}' AND r.source = 'self'
+                               GROUP BY r.member_id), 0), {cap})
            AS DOUBLE PRECISION) AS counted,
            CASE WHEN EXISTS (SELECT 1 FROM committee_post c WHERE c.member_id = m.id AND c.ends_on IS NULL
                              AND c.term_closed_on IS NULL) THEN {committee} ELSE {member} END AS norm
@@ -121,9 +125,11 @@ SELECT COUNT(*), SUM(counted), SUM(CASE WHEN counted >= norm THEN 1 ELSE 0 END) 
 """
 
 
-def _sql(template: str, year: int) -> str:
+def _sql(template: str, year: int, on: date) -> str:
     statuses = ", ".join(f"'{s}'" for s in ON_REGISTER)
-    return template.format(year=year, cap=SELF_CAP, committee=NORM_COMMITTEE, member=NORM_MEMBER, statuses=statuses)
+    return template.format(
+        year=year, on=on.isoformat(), cap=SELF_CAP, committee=NORM_COMMITTEE, member=NORM_MEMBER, statuses=statuses
+    )
 
 
 def _step(n: int) -> str:
@@ -362,7 +368,9 @@ def main() -> int:
     ap.add_argument("--work-dir", default=None, help="where the CSV and Parquet files go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the database and the Parquet files")
     ap.add_argument("--out", help="also write the JSON here")
+    ap.add_argument("--on", type=date.fromisoformat, help="count records up to this day (default: the year's end)")
     args = ap.parse_args()
+    on = args.on or date(args.year, 12, 31)
 
     import duckdb
     import psycopg
@@ -375,6 +383,7 @@ def main() -> int:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="qinglian-bench-eval-"))
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {"benchmark": "evaluation_inputs", "query": "bulk_subtree_summary", "year": args.year}
+    result["on"] = on.isoformat()
     try:
         with psycopg.connect(bench_dsn) as conn:
             result["data"] = load(conn, rows=args.rows, units=args.units, year=args.year, seed=args.seed, work=work)
@@ -389,7 +398,7 @@ def main() -> int:
                 "version": duckdb.__version__,
                 "threads": duck.execute("SELECT current_setting('threads')").fetchone()[0],
             }
-            bulk = _sql(BULK, args.year)
+            bulk = _sql(BULK, args.year, on)
 
             def on_postgres(settings=()):
                 with conn.cursor() as cursor:
@@ -416,7 +425,7 @@ def main() -> int:
 
             # The services' way: one query per unit, timed on a sample of each depth, extrapolated.
             rng = random.Random(args.seed)
-            per_unit = _sql(PER_UNIT, args.year)
+            per_unit = _sql(PER_UNIT, args.year, on)
             by_depth: dict[int, list[tuple[int, str]]] = {}
             for unit_id, path, depth in conn.execute("SELECT id, path, depth FROM unit"):
                 by_depth.setdefault(depth, []).append((unit_id, path))
