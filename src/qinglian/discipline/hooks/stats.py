@@ -1,9 +1,10 @@
-"""The four-forms statistics' menu entry."""
+"""The four-forms statistics' menu entry, and the indicators evaluation reads (built on the same counting)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
+from qinglian.discipline import indicators
 from qinglian.discipline.permissions import STATS
 
 
@@ -11,3 +12,4 @@ def register(nav) -> None:
     nav(
         "discipline_stats", gettext_lazy("Four-forms statistics"), "discipline:stats_table", "bar-chart-line", STATS, 97
     )
+    indicators.register()

@@ -206,7 +206,13 @@ def outcomes_in(user, flt: Filters) -> QuerySet[Outcome]:
 
 def counted(user, flt: Filters) -> tuple[list[Counted], int]:
     """Each (person, clue) once, under its heaviest form (ties: the latest decision); and the outcome rows read."""
-    rows = outcomes_in(user, flt).values_list(
+    return heaviest(outcomes_in(user, flt))
+
+
+def heaviest(outcomes: QuerySet[Outcome]) -> tuple[list[Counted], int]:
+    """`outcomes` counted as the statistics count them: each (person, clue) once, under its heaviest form (ties: the
+    latest decision), a repeated report with the clue it repeats; and the outcome rows read."""
+    rows = outcomes.values_list(
         "pk", "clue_id", "clue__repeat_of_id", "subject_member_id", "subject_name", "form", "decided_on", "source",
         "subject_unit__path",
     )  # fmt: skip
