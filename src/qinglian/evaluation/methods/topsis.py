@@ -24,6 +24,14 @@ def _row_distance(v: np.ndarray, point: np.ndarray, buf: np.ndarray) -> np.ndarr
     return np.sqrt(np.einsum("ij,ij->i", buf, buf))
 
 
+def _check_span(span: np.ndarray) -> None:
+    if not np.isfinite(span).all():
+        k = int(np.argmax(~np.isfinite(span)))
+        raise MethodError(
+            _("Column %(col)d: the values are too far apart to compute with; rescale the data.") % {"col": k + 1}
+        )
+
+
 def _anchors(anchors, n: int) -> tuple[np.ndarray, np.ndarray]:
     try:
         b = np.asarray(anchors, dtype=float)
@@ -54,7 +62,9 @@ def topsis(matrix, weights, *, directions, normalization: str = "vector", anchor
     if anchors is not None:
         # Absolute TOPSIS: scale against fixed bounds, clip to [0, 1], orient; ideal = w, anti-ideal = 0.
         lo, hi = _anchors(anchors, n)
-        span = hi - lo
+        with np.errstate(over="ignore"):
+            span = hi - lo
+        _check_span(span)
         scale = np.where(benefit, w / span, -w / span)
         shift = np.where(benefit, -lo * scale, -hi * scale)  # v = w·(x − lo)/span or w·(hi − x)/span
         v = x * scale
@@ -62,7 +72,12 @@ def topsis(matrix, weights, *, directions, normalization: str = "vector", anchor
         np.clip(v, 0.0, w, out=v)
         best, worst = w, np.zeros(n)
     elif normalization == "vector":
-        norm = np.sqrt(np.einsum("ij,ij->j", x, x))
+        with np.errstate(over="ignore"):
+            norm = np.sqrt(np.einsum("ij,ij->j", x, x))
+        huge = ~np.isfinite(norm)
+        if huge.any():  # Σx² overflowed: rescale those columns by their largest magnitude first
+            big = np.abs(x[:, huge]).max(axis=0)
+            norm[huge] = big * np.sqrt(np.einsum("ij,ij->j", x[:, huge] / big, x[:, huge] / big))
         # An all-zero column has no length and no information: it contributes 0 to every distance.
         scale = np.divide(w, norm, out=np.zeros(n), where=norm > 0)
         v = x * scale
@@ -71,7 +86,9 @@ def topsis(matrix, weights, *, directions, normalization: str = "vector", anchor
         worst = np.where(benefit, vmin, vmax)
     else:
         xmin, xmax = x.min(axis=0), x.max(axis=0)
-        span = xmax - xmin
+        with np.errstate(over="ignore"):
+            span = xmax - xmin
+        _check_span(span)
         constant = span == 0
         # Oriented min–max: benefit (x − min)/span, cost (max − x)/span; a constant column is 1 for everyone.
         scale = np.divide(np.where(benefit, w, -w), span, out=np.zeros(n), where=~constant)
@@ -87,4 +104,6 @@ def topsis(matrix, weights, *, directions, normalization: str = "vector", anchor
     # D⁺ + D⁻ = 0 only when every unit equals both ideals on every weighted criterion: no unit is better or worse,
     # so the closeness is defined as the midpoint 0.5 rather than 0/0.
     closeness = np.divide(d_minus, total, out=np.full(m, 0.5), where=total > 0)
+    if not np.isfinite(total).all():
+        raise MethodError(_("The values are too large to compute distances; rescale the data (e.g. to thousands)."))
     return TopsisResult(closeness=to_tuple(closeness), d_plus=to_tuple(d_plus), d_minus=to_tuple(d_minus))

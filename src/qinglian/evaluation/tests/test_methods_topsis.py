@@ -68,6 +68,12 @@ def test_zero_and_constant_columns_contribute_nothing():
     assert mm_const.closeness == pytest.approx(mm.closeness)
 
 
+def test_vector_norm_survives_huge_values():
+    small = topsis(E4, [0.5, 0.5], directions=E4_DIRECTIONS)
+    huge = topsis([(a * 1e200, b) for a, b in E4], [0.5, 0.5], directions=E4_DIRECTIONS)
+    assert huge.closeness == pytest.approx(small.closeness)
+
+
 def test_matches_a_plain_numpy_reference_on_a_large_matrix():
     rng = np.random.default_rng(3)
     x = rng.random((2000, 12)) + 0.01
@@ -131,5 +137,7 @@ def test_bad_anchors_matrix_and_options():
         topsis([(1, 2), (float("inf"), 3)], [0.5, 0.5], directions=E4_DIRECTIONS)
     with pytest.raises(MethodError, match='Normalisation "sum" is not known'):
         topsis(E4, [0.5, 0.5], directions=E4_DIRECTIONS, normalization="sum")
+    with pytest.raises(MethodError, match="Column 1: the values are too far apart"):
+        topsis([(1e308, 1), (-1e308, 2)], [0.5, 0.5], directions=E4_DIRECTIONS, normalization="minmax")
     with pytest.raises(MethodError, match="must be a table"):
         topsis([1, 2, 3], [1.0], directions=["benefit"])
