@@ -61,7 +61,7 @@ def _check_years(first_year: int, last_year: int) -> None:
 def quarter(year: int, q: int) -> Period:
     start = date(year, 3 * q - 2, 1)
     end = date(year + 1, 1, 1) - timedelta(days=1) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
-    return Period(key=f"{year}-Q{q}", start=start, end=end, year=year, quarter=q)
+    return Period(key=f"{year}Q{q}", start=start, end=end, year=year, quarter=q)
 
 
 def quarters(first_year: int, last_year: int) -> list[Period]:
@@ -79,17 +79,18 @@ def years(first_year: int, last_year: int) -> list[Period]:
 
 
 def period_of(key: str) -> Period:
-    """The period of a key ("2025-Q2" or "2025"); PanelError when it is neither."""
+    """The period of a key ("2025Q2", also "2025-Q2", or "2025"); PanelError when it is neither."""
+    text = str(key).strip().upper().replace("-Q", "Q")
     try:
-        if "-Q" in key:
-            year, q = key.split("-Q")
+        if "Q" in text:
+            year, q = text.split("Q")
             if int(q) not in (1, 2, 3, 4):
                 raise ValueError
             return quarter(int(year), int(q))
-        return years(int(key), int(key))[0]
+        return years(int(text), int(text))[0]
     except ValueError:
         raise PanelError(
-            _("“%(key)s” is not a period: write a year (2025) or a quarter (2025-Q2).") % {"key": key}
+            _("“%(key)s” is not a period: write a year (2025) or a quarter (2025Q2).") % {"key": key}
         ) from None
 
 
