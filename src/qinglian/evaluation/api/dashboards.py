@@ -119,6 +119,7 @@ class EstimateOut(Schema):
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
+    verdict: str = ""
 
 
 class EventOut(Schema):

@@ -39,21 +39,47 @@ DEFAULT_GRADES = [
 # Band colours from the best grade down: green, blue, amber, red (and grey for more grades than colours).
 BAND_COLOURS = ["#2e7d32", "#1565c0", "#ef6c00", "#b71c1c", "#6d4c41", "#546e7a"]
 NO_SCORE_COLOUR = "#bdbdbd"
-# What each kind of analysis can support (evaluation-methods §3.7 item 6).
+# What each kind of analysis can support (evaluation-methods §3.7 item 6), when the result does not say.
 EVIDENCE = {
     AnalysisKind.FIXED_EFFECTS: "associational",
-    AnalysisKind.EVENT_STUDY: "quasi_experimental",
+    AnalysisKind.EVENT_STUDY: "quasi-experimental",
     AnalysisKind.SHAPLEY: "descriptive",
     AnalysisKind.CHANGE: "descriptive",
 }
 
 
+def _contribution():
+    """The contribution service's wording (caveats, grades, verdicts), or None where it is not installed."""
+    try:
+        from qinglian.evaluation.services import contribution
+    except ImportError:
+        return None
+    return contribution
+
+
 def evidence_label(code: str) -> str:
+    module = _contribution()
+    grades = getattr(module, "GRADES", {}) if module else {}
+    if code in grades:
+        return str(grades[code])
     return {
         "descriptive": _("Descriptive"),
-        "associational": _("Associational (fixed effects)"),
-        "quasi_experimental": _("Quasi-experimental (difference-in-differences)"),
+        "associational": _("Associational"),
+        "quasi-experimental": _("Quasi-experimental"),
     }.get(code, code)
+
+
+def verdict_label(code: str) -> str:
+    module = _contribution()
+    verdicts = getattr(module, "VERDICTS", {}) if module else {}
+    return str(verdicts.get(code, code))
+
+
+def caveat_text(key: str) -> str:
+    """A caveat stored as a key (the contribution service's) in words; a stored sentence as it is."""
+    module = _contribution()
+    caveats = getattr(module, "CAVEATS", {}) if module else {}
+    return str(caveats.get(key, key))
 
 
 def layer_label(key: str) -> str:
@@ -159,6 +185,13 @@ def peer_groups(scores: list[Score]) -> list[str]:
 
 
 def peer_group_label(code: str) -> str:
+    """ "branch:3" in words (the scoring service's wording where it has one)."""
+    try:
+        from qinglian.evaluation.services.scoring import peer_group_label as scoring_label
+    except ImportError:
+        scoring_label = None
+    if scoring_label and ":" in code:
+        return str(scoring_label(code))
     kinds = dict(Organisation.Kind.choices)
     kind, _sep, level = code.partition(":")
     if kind in kinds:
@@ -316,6 +349,7 @@ def _estimates(items) -> list[dict]:
                 "ci_low": rounded(item.get("ci_low"), 4),
                 "ci_high": rounded(item.get("ci_high"), 4),
                 "p_value": rounded(item.get("p_value"), 4),
+                "verdict": verdict_label(str(item.get("verdict") or "")),
             }
         )
     return rows
@@ -348,7 +382,7 @@ def _texts(value) -> list[str]:
 def finding(analysis: Analysis) -> dict:
     """An analysis as the dashboard and the reports quote it; absent keys give empty lists and None."""
     result = analysis.result if isinstance(analysis.result, dict) else {}
-    evidence = str(result.get("evidence") or EVIDENCE.get(analysis.kind, "descriptive"))
+    evidence = str(result.get("grade") or result.get("evidence") or EVIDENCE.get(analysis.kind, "descriptive"))
     n, units, periods = (number(result.get(k)) for k in ("n", "units", "periods"))
     return {
         "id": analysis.pk,
@@ -365,8 +399,8 @@ def finding(analysis: Analysis) -> dict:
         "n": None if n is None else int(n),
         "units": None if units is None else int(units),
         "periods": None if periods is None else int(periods),
-        "verdict": str(result.get("verdict") or ""),
-        "caveats": _texts(result.get("caveats")),
+        "verdict": verdict_label(str(result.get("verdict") or "")),
+        "caveats": [caveat_text(c) for c in _texts(result.get("caveats"))],
         "estimates": _estimates(result.get("estimates")),
         "events": _events(result.get("events")),
         "error": str(result.get("error") or ""),

@@ -212,7 +212,7 @@ def _units(doc, report: Report) -> None:
 def _indicators(doc, report: Report) -> None:
     rows = []
     for r in report.indicators:
-        raw = num(r["raw"], 4) + (f" {r['unit']}" if r["unit"] and r["raw"] is not None else "")
+        raw = num(r["raw"], 4)  # as computed (a rate is a fraction): the workbook has the unit of measure
         rows.append(
             [
                 r["name"],

@@ -116,9 +116,10 @@ def _weights(report: Report) -> Sheet:
                 who=_user(j.expert), node=j.node or _("the layers"), cr=cr
             )
         )
-    return Sheet(
-        _("Weights"), [_("Level"), _("Name"), _("Code"), _("Weight")], rows, widths=[12, 36, 28, 10], notes=notes
-    )
+    # The provenance follows the weights on the same sheet (a notes sheet would come between the weights and the
+    # analyses).
+    rows += [[], *[["", note] for note in notes]]
+    return Sheet(_("Weights"), [_("Level"), _("Name"), _("Code"), _("Weight")], rows, widths=[12, 60, 28, 10])
 
 
 def _analyses(report: Report) -> Sheet:

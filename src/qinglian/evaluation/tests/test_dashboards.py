@@ -92,7 +92,7 @@ def test_the_contribution_shows_the_latest_analyses_with_intervals(cast, client,
     by_title = {f["title"]: f for f in data["contribution"]}
     estimates = by_title["政治工作对廉洁得分的贡献"]["estimates"]
     assert estimates[0] == {"name": "学习时长", "coef": 0.42, "se": 0.1, "ci_low": 0.22, "ci_high": 0.62,
-                            "p_value": 0.001}  # fmt: skip
+                            "p_value": 0.001, "verdict": ""}  # fmt: skip
     events = by_title["警示教育月的效果"]["events"]
     # A NaN effect stays missing, never a made-up number.
     assert [(e["e"], e["att"]) for e in events] == [(-1, 0.1), (0, 1.2), (1, None)]
@@ -101,11 +101,23 @@ def test_the_contribution_shows_the_latest_analyses_with_intervals(cast, client,
 
 
 def test_an_analysis_with_missing_keys_is_shown_without_them(cast, board):
-    this, _last = board
     analysis = analysis_make(cast.tree.root, kind="shapley", title="残缺的结果", result={"verdict": 3, "n": "many"})
     f = services.finding(analysis)
     assert f["estimates"] == [] and f["events"] == [] and f["caveats"] == []
     assert f["n"] is None and f["verdict"] == "3"
+
+
+def test_a_stored_contribution_result_reads_in_words(cast, board, in_english):
+    result = {
+        "grade": "associational",
+        "verdict": "no evidence",
+        "caveats": ["association", "我自己写的提醒"],
+        "estimates": [{"name": "x", "coef": 0.1, "ci_low": -0.2, "ci_high": 0.4, "verdict": "no evidence"}],
+    }
+    f = services.finding(analysis_make(cast.tree.root, result=result))
+    assert f["evidence_label"] == "Associational" and f["verdict"] == "No evidence"
+    assert f["caveats"][0].startswith("An association is not a cause") and f["caveats"][1] == "我自己写的提醒"
+    assert f["estimates"][0]["verdict"] == "No evidence" and f["estimates"][0]["p_value"] is None
 
 
 def test_a_branch_secretary_sees_only_their_branch(cast, client, board):
