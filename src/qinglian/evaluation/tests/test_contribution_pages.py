@@ -108,3 +108,22 @@ def test_reading_is_scoped(cast):
     )
     assert "B 的分析" not in client_for(cast.secretary).get(reverse("evaluation:contribution_list")).content.decode()
     assert services.caveat_texts(["association", "unknown"]) == [str(services.CAVEATS["association"])]
+
+
+def test_campaign_result_page_shows_the_event_study(cast):
+    analysis = Analysis.objects.create(
+        organisation=cast.tree.root, kind="did", title="警示教育月的效果",
+        result={
+            "estimates": [{"name": "att", "label": "Average effect", "coef": 2.9, "se": 0.5, "p_value": 0.001,
+                           "ci_low": 1.9, "ci_high": 3.9, "verdict": "evidence"}],
+            "events": [{"e": -2, "att": 0.1, "se": 0.3, "ci_low": -0.5, "ci_high": 0.7, "n": 4},
+                       {"e": -1, "att": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0, "n": 4},
+                       {"e": 0, "att": 3.0, "se": 0.4, "ci_low": 2.2, "ci_high": 3.8, "n": 4}],
+            "pre_trend_p": 0.74, "n": 80, "units": 10, "treated_units": 4, "periods": 8,
+            "inference": "unit_bootstrap", "level": 0.95, "reps": 999, "grade": "quasi-experimental",
+            "verdict": "evidence", "caveats": ["detection", "few_units"],
+        },
+    )  # fmt: skip
+    text = client_for(cast.office).get(reverse("evaluation:contribution_detail", args=[analysis.pk])).content.decode()
+    assert 'id="chart-events"' in text and "Quasi-experimental" in text and "p = 0.740" in text
+    assert "Units that took part" in text and "Period −1 is the reference" in text
