@@ -68,6 +68,8 @@ class RunForm(StyledForm):
         self.fields["inputs"].choices = [(i.code, f"{i.name} ({i.code})") for i in inputs]
         self.fields["groups"].choices = [(g, g) for g in dict.fromkeys(i.group for i in inputs if i.group)]
         self.fields["campaign"].queryset = Campaign.objects.filter(scope_q(user, MANAGE, model=Campaign))
+        for name in ("inputs", "groups"):  # checkboxes, not text boxes
+            self.fields[name].widget.attrs["class"] = "form-check-input me-1"
 
     def clean(self):
         data = super().clean()
