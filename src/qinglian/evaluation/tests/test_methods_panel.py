@@ -71,7 +71,7 @@ def test_webb_weights_with_very_few_units_and_a_null_effect():
 
 
 def test_within_removes_unit_and_period_means():
-    y, X, u, t = _panel(drop=0.2, seed=6)
+    y, _X, u, t = _panel(drop=0.2, seed=6)
     yd = within(y, unit=u, time=t)
     for g in range(20):
         assert abs(yd[u == g].sum()) < 1e-8
