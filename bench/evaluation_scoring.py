@@ -98,7 +98,7 @@ def main() -> int:
     ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args()
 
-    from qinglian.evaluation.methods.topsis import topsis  # the function methods/__init__.py re-exports
+    from qinglian.evaluation.methods import topsis
 
     started = time.perf_counter()
     matrix, weights, directions, anchors = make_inputs(args.units, args.indicators, args.seed)
