@@ -69,7 +69,7 @@ class RunForm(StyledForm):
         self.fields["groups"].choices = [(g, g) for g in dict.fromkeys(i.group for i in inputs if i.group)]
         self.fields["campaign"].queryset = Campaign.objects.filter(scope_q(user, MANAGE, model=Campaign))
         for name in ("inputs", "groups"):  # checkboxes, not text boxes
-            self.fields[name].widget.attrs["class"] = "form-check-input me-1"
+            self.fields[name].widget.attrs.pop("class", None)  # a class would style the list's wrapper too
 
     def clean(self):
         data = super().clean()
