@@ -11,9 +11,9 @@ The model (for each active Party branch b under `scope` and each quarter t of fi
   from them by the panel (indicator "work.study.hours": study.hours_per_member, quarter = year-to-date difference),
   so it includes any other study hours the unit already had.
 - Internal appraisal (the outcome that depends on study): for t after the first quarter,
-  y_bt = 70 + α_b + λ_t + effect × x_b,t−1 + ε_bt, ε ~ N(0, 1): last quarter's study hours per member raise this
+  y_bt = 74 + α_b + λ_t + effect × x_b,t−1 + ε_bt, ε ~ N(0, 1): last quarter's study hours per member raise this
   quarter's appraisal by `effect` points per hour. (The first quarter has no previous quarter and gets no value.)
-- Service users' satisfaction (the null outcome): z_bt = 78 + α_b + λ_t + campaign_effect × D_bt + ε_bt, where D_bt
+- Service users' satisfaction (the null outcome): z_bt = 84 + α_b + λ_t + campaign_effect × D_bt + ε_bt, where D_bt
   is 1 from the quarter in which the campaign "以案促改警示教育" started in b: it does not depend on study hours.
 - α_b ~ N(0, 3) and λ_t ~ N(0, 1.5) are branch and quarter effects shared by both outcomes. The campaign starts in
   about two thirds of the branches, staggered over the quarters after the first year; the others never start it.
@@ -132,11 +132,11 @@ def plant(*, scope: Organisation, first_year: int, last_year: int, effect: float
             base = branch_effect[unit.pk] + quarter_effect[period.key]
             previous = truth.hours.get((unit.pk, periods[i - 1].key)) if i else None
             if previous is not None:
-                y = 70 + base + effect * previous + rng.gauss(0, 1.0)
+                y = 74 + base + effect * previous + rng.gauss(0, 1.0)
                 values.append(_value(rng, internal, unit, period, y))
             started = truth.starts.get(unit.pk)
             treated = 1.0 if started is not None and started <= period.end else 0.0
-            z = 78 + base + campaign_effect * treated + rng.gauss(0, 1.0)
+            z = 84 + base + campaign_effect * treated + rng.gauss(0, 1.0)
             values.append(_value(rng, external, unit, period, z))
     Value.objects.bulk_create(values)
     return truth

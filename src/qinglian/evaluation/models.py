@@ -125,9 +125,14 @@ class WeightSet(models.Model):
         ordering = ("-created_at", "-pk")
         verbose_name = _("weight set")
 
+    def __str__(self) -> str:
+        return f"{self.cycle} · {self.get_kind_display()} · {self.method}"
+
     @property
     def access_path(self) -> str:
         return self.cycle.organisation.path
+
+    audit_path = access_path
 
 
 class Judgment(models.Model):
@@ -149,9 +154,14 @@ class Judgment(models.Model):
         ]
         verbose_name = _("judgment matrix")
 
+    def __str__(self) -> str:
+        return f"{self.cycle} · {self.node or 'layers'} · {self.expert}"
+
     @property
     def access_path(self) -> str:
         return self.cycle.organisation.path
+
+    audit_path = access_path
 
 
 class Value(models.Model):
@@ -182,6 +192,9 @@ class Value(models.Model):
         ]
         verbose_name = _("value")
 
+    def __str__(self) -> str:
+        return f"{self.indicator.code} · {self.organisation} · {self.period_start}–{self.period_end}"
+
     @property
     def access_path(self) -> str:
         return self.organisation.path
@@ -208,6 +221,9 @@ class Score(models.Model):
         ordering = ("cycle", "rank", "organisation__path")
         constraints = [models.UniqueConstraint(fields=("cycle", "organisation"), name="evaluation_score_unit")]
         verbose_name = _("score")
+
+    def __str__(self) -> str:
+        return f"{self.cycle} · {self.organisation}"
 
     @property
     def access_path(self) -> str:
@@ -246,6 +262,9 @@ class CampaignStart(models.Model):
         ordering = ("started_on", "organisation__path")
         constraints = [models.UniqueConstraint(fields=("campaign", "organisation"), name="evaluation_campaign_unit")]
 
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.organisation} · {self.started_on}"
+
 
 class Analysis(models.Model):
     """A contribution analysis as it was run: its parameters, its result (estimates with intervals, sample size,
@@ -264,6 +283,9 @@ class Analysis(models.Model):
     class Meta:
         ordering = ("-created_at", "-pk")
         verbose_name = _("analysis")
+
+    def __str__(self) -> str:
+        return self.title
 
     @property
     def access_path(self) -> str:

@@ -36,9 +36,7 @@ def catalogue_load(*, verbosity: int = 0) -> int:
             continue
         parent = None
         if row.get("parent"):
-            parent = max(
-                (i for (code, _v), i in by_code.items() if code == row["parent"]), key=lambda i: i.version
-            )
+            parent = max((i for (code, _v), i in by_code.items() if code == row["parent"]), key=lambda i: i.version)
         values = {name: row[name] for name in FIELDS if name in row and row[name] is not None}
         if "effective_to" in values:
             values["effective_to"] = date.fromisoformat(values["effective_to"])

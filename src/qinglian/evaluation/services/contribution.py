@@ -384,6 +384,15 @@ def shapley_shares(
         panel = build_panel(scope=scope, periods=periods, codes=[outcome, *codes])
     except PanelError as error:
         raise ContributionError(str(error)) from error
+    # A measure this installation records for nobody in these periods (its module keeps no such records here) is
+    # left out and named, rather than emptying the whole panel; a group left with no measure is refused.
+    unread = [c for c in codes if all(v is None for (_u, _p, code), v in panel.values.items() if code == c)]
+    codes = [c for c in codes if c not in unread]
+    empty = [g for g in groups if not any(inputs[c].group == g for c in codes)]
+    if empty:
+        raise ContributionError(
+            _("No measure of the group %(groups)s has any value in these periods.") % {"groups": ", ".join(empty)}
+        )
     units, times, y, X = _lagged_rows(panel, outcome, codes, lag)
     _check_size(settings, len(set(units)), len(set(times)), _("shares of explained variation"))
     spec = {g: [c for c in codes if inputs[c].group == g] for g in groups}
@@ -453,6 +462,7 @@ def shapley_shares(
         "verdict": EVIDENCE if any(e["verdict"] == EVIDENCE for e in estimates) else NO_EVIDENCE,
         "caveats": ["descriptive", "association", "reverse"],
         "outcome": {"code": outcome, "label": out.name},
+        "left_out": [{"code": c, "label": inputs[c].name} for c in unread],
     }
     params = {"outcome": outcome, "groups": groups, "lag": lag, **_period_params(periods), "seed": seed}
     title = _("Shares of %(outcome)s explained by %(groups)s") % {"outcome": out.name, "groups": ", ".join(groups)}

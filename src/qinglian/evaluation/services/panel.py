@@ -8,7 +8,8 @@ A value is never made up: what cannot be read stays None, with the reason in `Pa
   (hours, counts: they accumulate over the year) has as a quarter's value its year-to-date value at the end of the
   quarter minus the one at the end of the previous quarter of the same year.
 - A survey or manual indicator reads the Value rows of exactly that period; for a year with no value of its own,
-  the mean of the year's quarterly values, marked as such in `Panel.notes`.
+  the mean of the year's quarterly values, marked as such in `Panel.notes`. A committee with no survey result of
+  its own takes the respondent-weighted mean of the results of the units below it (also noted).
 """
 
 from __future__ import annotations
@@ -301,6 +302,46 @@ def _read_entered(panel: Panel, indicator: Indicator, on: date) -> None:
                 _set(panel, unit.pk, period.key, code, None, _("The period has not begun."))
             else:
                 _set(panel, unit.pk, period.key, code, None, empty)
+    _roll_up_entered(panel, indicator)
+
+
+def _roll_up_entered(panel: Panel, indicator: Indicator) -> None:
+    """A committee with no survey result of its own takes the mean of the results of the units below it, weighted
+    by their respondents (each unit once, when it has respondents recorded; otherwise a plain mean), marked as such.
+    A manual value is never rolled up: it is evidence about one unit."""
+    if indicator.source != Source.SURVEY:
+        return
+    code = indicator.code
+    gaps = [
+        (unit, period) for unit in panel.units for period in panel.periods
+        if panel.values.get((unit.pk, period.key, code)) is None and unit.kind != "branch"
+    ]  # fmt: skip
+    if not gaps:
+        return
+    within = Q(pk__in=[])
+    for unit in {unit for unit, _period in gaps}:
+        within |= Q(organisation__path__startswith=unit.path) & ~Q(organisation=unit)
+    rows = Value.objects.filter(within, indicator__code=code).values_list(
+        "organisation__path", "period_start", "period_end", "value", "respondents"
+    )
+    by_period: dict[tuple[date, date], list[tuple[str, float, int | None]]] = defaultdict(list)
+    for path, start, end, value, respondents in rows:
+        by_period[(start, end)].append((path, value, respondents))
+    for unit, period in gaps:
+        below = [row for row in by_period.get((period.start, period.end), ()) if row[0].startswith(unit.path)]
+        if not below:
+            continue
+        if all(respondents for _path, _value, respondents in below):
+            total = sum(respondents for _path, _value, respondents in below)
+            value = sum(value * respondents for _path, value, respondents in below) / total
+            note = _("Mean of the results of %(n)s units below, weighted by their %(people)s respondents.") % {
+                "n": len(below), "people": total}  # fmt: skip
+        else:
+            value = sum(value for _path, value, _respondents in below) / len(below)
+            note = _("Mean of the results of %(n)s units below.") % {"n": len(below)}
+        _set(panel, unit.pk, period.key, code, value)
+        panel.missing.pop((unit.pk, period.key, code), None)
+        panel.notes[(unit.pk, period.key, code)] = note
 
 
 def _set(panel: Panel, org_id: int, key: str, code: str, value: float | None, reason: str = "") -> None:

@@ -559,11 +559,9 @@ def objective_weights(cycle: Cycle, method: str = "entropy", actor=None) -> Weig
         ]
         if not kept:
             if tree.leaves[layer]:
-                raise ValidationError(
-                    _("{layer}: no indicator has values for enough units in {year} to weigh it from the data.").format(
-                        layer=Layer(layer).label, year=year
-                    )
-                )
+                _equal(weights, details, layer, tree.leaves[layer], _(
+                    "No indicator of this layer has values for enough units in {year}."
+                ).format(year=year))  # fmt: skip
             continue
         if len(kept) == 1:
             weights[kept[0]] = 1.0
@@ -588,7 +586,8 @@ def objective_weights(cycle: Cycle, method: str = "entropy", actor=None) -> Weig
         try:
             result = fn(matrix, directions=[str(d) for d in directions])
         except methods.MethodError as error:
-            raise ValidationError(f"{Layer(layer).label}: {error}") from error
+            _equal(weights, details, layer, kept, str(error))
+            continue
         for code, w in zip(kept, result.weights, strict=True):
             weights[code] = float(w)
         details[layer] = _plain(result.details)
@@ -619,6 +618,15 @@ def objective_weights(cycle: Cycle, method: str = "entropy", actor=None) -> Weig
     )
     _audit_set(actor, ws)
     return ws
+
+
+def _equal(weights: dict, details: dict, layer: str, codes, reason: str) -> None:
+    """Equal weights within a layer whose data cannot weigh it, with the reason kept in the set's provenance (the
+    method is undefined there: a made-up vector would be worse than saying so)."""
+    codes = list(codes)
+    for code in codes:
+        weights[code] = 1 / len(codes)
+    details[layer] = {"fallback": "equal", "reason": reason}
 
 
 def _plain(value):

@@ -165,9 +165,7 @@ def test_anchors_make_years_comparable(cast, fake_panel):
     _indicator("t.c", "perceptions", anchor_low=0, anchor_high=10)
     totals = []
     for year, others in ((2023, 1), (2024, 9)):
-        cycle = freeze(
-            cycle_create(organisation=cast.tree.root, year=year, actor=None), {"t.a": 1, "t.b": 1, "t.c": 1}
-        )
+        cycle = freeze(cycle_create(organisation=cast.tree.root, year=year, actor=None), {"t.a": 1, "t.b": 1, "t.c": 1})
         a, b = cast.tree.branch_a, cast.tree.branch_b
         fake_panel["values"] = {(a.pk, c): 7 for c in ("t.a", "t.b", "t.c")}
         fake_panel["values"].update({(b.pk, c): others for c in ("t.a", "t.b", "t.c")})
@@ -179,7 +177,7 @@ def test_anchors_make_years_comparable(cast, fake_panel):
 
 def test_refused_until_frozen_and_outside_scope(cast, fake_panel):
     cycle = cycle_create(organisation=cast.tree.root, year=YEAR, actor=cast.office)
-    with pytest.raises(ValidationError, match="(?i)freeze|冻结"):
+    with pytest.raises(ValidationError, match=r"(?i)freeze|冻结"):
         score_cycle(cycle, actor=cast.office)
     with pytest.raises(ValidationError):
         score_cycle_start(cycle, actor=cast.office)

@@ -28,6 +28,7 @@ from qinglian.core.views import permission_required
 from qinglian.evaluation.models import Cycle, Indicator, Score
 from qinglian.evaluation.permissions import MANAGE, VIEW
 from qinglian.evaluation.services import scoring
+from qinglian.evaluation.services.panel import format_value
 from qinglian.evaluation.vocab import Layer, Source
 from qinglian.orgs.access import can, get_visible_or_404, scope_q
 from qinglian.orgs.models import Organisation
@@ -202,6 +203,10 @@ def score_detail(request, pk: int):
                     "source": sources.get(entry.get("source"), entry.get("source") or ""),
                     "records": records,
                     "itemised": itemised,
+                    "shown": format_value(names[code], entry.get("raw")) if code in names else entry.get("raw"),
+                    "anchors": [
+                        format_value(names[code], a) if code in names else a for a in entry.get("anchors") or ()
+                    ],
                 }
             )
         weight = (cycle.layer_weights or {}).get(layer)
