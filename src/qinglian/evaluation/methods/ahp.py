@@ -46,12 +46,15 @@ class AHPResult:
 
 @dataclass(frozen=True)
 class Inconsistency:
-    """The judgment a_ij (0-based i < j) farthest from the ratio w_i / w_j the weights imply."""
+    """The judgment a_ij (0-based i < j) farthest from the ratio w_i / w_j the weights imply, with `indirect`: what
+    the other judgments alone imply for it, the geometric mean over k of a_ik · a_kj (for three items, replacing
+    a_ij by it makes the matrix consistent; the weights' ratio still carries the bad judgment's own pull)."""
 
     i: int
     j: int
     judged: float
     implied: float
+    indirect: float = 0.0
 
 
 def _judgment_matrix(matrix, *, what: str | None = None, max_n: int | None = None) -> np.ndarray:
@@ -158,7 +161,9 @@ def ahp_most_inconsistent(matrix, weights=None) -> Inconsistency | None:
     dev = np.abs(np.log(a / implied))
     dev[np.tril_indices(n)] = -1.0
     i, j = np.unravel_index(int(np.argmax(dev)), dev.shape)
-    return Inconsistency(i=int(i), j=int(j), judged=float(a[i, j]), implied=float(implied[i, j]))
+    others = [k for k in range(n) if k not in (i, j)]
+    indirect = float(np.exp(np.mean([np.log(a[i, k] * a[k, j]) for k in others])))
+    return Inconsistency(i=int(i), j=int(j), judged=float(a[i, j]), implied=float(implied[i, j]), indirect=indirect)
 
 
 def ahp_aggregate(matrices, *, weights=None) -> tuple:

@@ -282,7 +282,7 @@ def judgment_check(items, values=None, *, matrix=None, settings: dict | None = N
     worst = None
     found = methods.ahp_most_inconsistent(full, result.weights) if len(items) > 2 else None
     if found is not None:
-        implied = float(found.implied)
+        implied = float(found.indirect)  # what the other judgments imply: following it fixes a 3 × 3 at once
         worst = {
             "i": found.i,
             "j": found.j,

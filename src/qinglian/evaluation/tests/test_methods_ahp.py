@@ -84,6 +84,10 @@ def test_inconsistent_matrix_flagged_and_worst_judgment_found():
     worst = ahp_most_inconsistent(a, weights=[0.5, 0.3, 0.2])
     assert (worst.i, worst.j) == (0, 2)
     assert worst.judged == 0.25 and worst.implied == pytest.approx(2.5)
+    # The other judgments imply a_12 · a_23 = 5/3 · 3/2 = 2.5; following that makes the matrix consistent.
+    assert worst.indirect == pytest.approx(2.5)
+    fixed = [[1, 5 / 3, worst.indirect], [3 / 5, 1, 1.5], [1 / worst.indirect, 2 / 3, 1]]
+    assert ahp(fixed).cr == pytest.approx(0, abs=1e-9)
 
 
 def test_drinks_most_inconsistent_is_wine_vs_water():
