@@ -39,11 +39,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinglian.core.audit import audit_record
+from qinglian.core.models import Rule
 from qinglian.core.rules import rule_value
 from qinglian.orglife.models import Attendee, Meeting
 from qinglian.orglife.vocab import ATTENDING, MeetingKind, MeetingStatus
 from qinglian.orgs.access import can, scope_q
 from qinglian.orgs.models import CommitteePost, Member, Organisation
+from qinglian.orgs.models.tree import STEP, ancestor_paths, subtree_q
 from qinglian.study.models import StudyRecord, StudySession
 from qinglian.study.vocab import RecordSource, SessionKind, TopicKind
 
@@ -452,11 +454,33 @@ def _hours_of(year: int, sources, cap=None, on: date | None = None):
     return Coalesce(Subquery(rows, output_field=DecimalField()), Value(Decimal(0)), output_field=DecimalField())
 
 
+@dataclass(frozen=True)
+class HoursRules:
+    """What counts a member's hours: the self-study counted at most in a year and the two norms."""
+
+    self_cap: Decimal
+    member_norm: int
+    committee_norm: int
+
+
+def hours_rules(org: Organisation, on: date | None = None) -> HoursRules:
+    """The rules `study.hour_conversion` and `study.hours_norm` in force at `org` on `on` (today if None)."""
+    rule = norms(org, on)
+    return HoursRules(
+        self_cap=Decimal(str(conversion(org, on)["self_study_cap"])),
+        member_norm=int(rule["member"]),
+        committee_norm=int(rule["committee"]),
+    )
+
+
 def members_with_hours(members, *, year: int, scope: Organisation, on: date | None = None):
     """`members` annotated in one query with their hours in `year` (earned by `on`, when given): session and
     external (`other_hours`), self-study (`self_hours`), `counted`, `committee`, `norm`, `expected` by `on`,
-    `ratio` and `behind`."""
-    rule, cap = norms(scope, on), Decimal(str(conversion(scope, on)["self_study_cap"]))
+    `ratio` and `behind`, by the rules in force at `scope`."""
+    return _with_hours(members, year=year, on=on, rules=hours_rules(scope, on))
+
+
+def _with_hours(members, *, year: int, on: date | None, rules: HoursRules):
     fraction = year_fraction(year, on)
     committee = Exists(CommitteePost.objects.holding().filter(member=OuterRef("pk"), term__closed_on__isnull=True))
     return (
@@ -467,11 +491,12 @@ def members_with_hours(members, *, year: int, scope: Organisation, on: date | No
         )
         .annotate(
             counted=Cast(
-                F("other_hours") + Least(F("self_hours"), Value(cap), output_field=DecimalField()), FloatField()
+                F("other_hours") + Least(F("self_hours"), Value(rules.self_cap), output_field=DecimalField()),
+                FloatField(),
             ),
             norm=Case(
-                When(committee=True, then=Value(int(rule["committee"]))),
-                default=Value(int(rule["member"])),
+                When(committee=True, then=Value(rules.committee_norm)),
+                default=Value(rules.member_norm),
                 output_field=IntegerField(),
             ),
         )
@@ -568,26 +593,90 @@ def unit_totals(*, scope: Organisation, year: int, on: date | None = None) -> li
 # --- indicators ------------------------------------------------------------------------------------------
 
 
+def _summary_of(members) -> dict:
+    """n, total (counted hours) and met_count of members annotated by `_with_hours`."""
+    return {"n": Count("pk"), "total": Sum("counted"), "met_count": Sum(Case(When(met=True, then=1), default=0))}
+
+
 def _subtree_summary(org: Organisation, year: int, on: date | None) -> dict:
+    """One unit's summary in one query (the bulk `subtree_summaries` answers the same for many units)."""
     members = members_with_hours(Member.objects.on_register().in_subtree(org), year=year, scope=org, on=on)
-    return members.order_by().aggregate(
-        n=Count("pk"), total=Sum("counted"), met_count=Sum(Case(When(met=True, then=1), default=0))
+    return members.order_by().aggregate(**_summary_of(members))
+
+
+def _by_rules(orgs: list[Organisation], on: date | None) -> dict[HoursRules, list[Organisation]]:
+    """`orgs` grouped by the hours rules in force at each, reading each rule once per subtree that has its own
+    version (not once per unit): units under the same versions' paths share what `rule_get` picks for them."""
+    keys = ("study.hours_norm", "study.hour_conversion")
+    paths = set(
+        Rule.objects.effective_on(on or timezone.localdate()).filter(key__in=keys).values_list("org_path", flat=True)
     )
+    by_versions: dict[frozenset, list[Organisation]] = {}
+    for org in orgs:
+        by_versions.setdefault(frozenset(p for p in paths if org.path.startswith(p)), []).append(org)
+    groups: dict[HoursRules, list[Organisation]] = {}
+    for group in by_versions.values():
+        groups.setdefault(hours_rules(group[0], on), []).extend(group)
+    return groups
+
+
+def subtree_rows(*, top: str, year: int, on: date | None, rules: HoursRules):
+    """Per unit of the subtree at path `top` (each unit's own members on the register): (path, n, total,
+    met_count) with the hours counted by `rules`: one grouped query, whatever the number of units."""
+    members = _with_hours(
+        Member.objects.on_register().filter(subtree_q(top, "organisation__")), year=year, on=on, rules=rules
+    )
+    return members.order_by().values_list("organisation__path").annotate(**_summary_of(members))
+
+
+def roll_up(rows, asked: dict[str, int]) -> dict[int, dict]:
+    """Add each unit's (path, n, total, met_count) row to every unit of `asked` ({path: id}) above it or at it."""
+    out = {pk: {"n": 0, "total": None, "met_count": None} for pk in asked.values()}
+    for path, n, total, met in rows:
+        for prefix in ancestor_paths(path):
+            pk = asked.get(prefix)
+            if pk is not None:
+                summary = out[pk]
+                summary["n"] += n
+                summary["total"] = (summary["total"] or 0) + (total or 0)
+                summary["met_count"] = (summary["met_count"] or 0) + (met or 0)
+    return out
+
+
+def _common_path(paths: list[str]) -> str:
+    """The path of the lowest unit above or at all of `paths` ("" when they have no common root)."""
+    first = min(paths)
+    last = max(paths)
+    end = 0
+    while end + STEP <= min(len(first), len(last)) and first[: end + STEP] == last[: end + STEP]:
+        end += STEP
+    return first[:end]
+
+
+def subtree_summaries(orgs: Iterable[Organisation], *, year: int, on: date | None = None) -> dict[int, dict]:
+    """{unit id: {"n", "total", "met_count"}} as `_subtree_summary` gives each unit, for all of `orgs` at once:
+    one query per distinct set of hours rules in force at them (usually one), plus the rule look-ups."""
+    orgs = list(orgs)
+    out: dict[int, dict] = {}
+    if not orgs:
+        return out
+    for rules, group in _by_rules(orgs, on).items():
+        asked = {org.path: org.pk for org in group}
+        out.update(roll_up(subtree_rows(top=_common_path(list(asked)), year=year, on=on, rules=rules), asked))
+    return out
 
 
 def hours_per_member(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]:
     """Average counted study hours of the members on the register of each unit's subtree in `year`."""
-    out = {}
-    for org in orgs:
-        summary = _subtree_summary(org, year, on)
-        out[org.pk] = round((summary["total"] or 0) / summary["n"], 1) if summary["n"] else None
-    return out
+    return {
+        pk: round((s["total"] or 0) / s["n"], 1) if s["n"] else None
+        for pk, s in subtree_summaries(orgs, year=year, on=on).items()
+    }
 
 
 def hours_norm_met_rate(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]:
     """Share of the members on the register of each unit's subtree who met their year's norm in `year`."""
-    out = {}
-    for org in orgs:
-        summary = _subtree_summary(org, year, on)
-        out[org.pk] = (summary["met_count"] or 0) / summary["n"] if summary["n"] else None
-    return out
+    return {
+        pk: (s["met_count"] or 0) / s["n"] if s["n"] else None
+        for pk, s in subtree_summaries(orgs, year=year, on=on).items()
+    }
