@@ -29,6 +29,13 @@ PostgreSQL and DuckDB agree on every unit's members and met count and on its hou
 JSON with seconds (best of --repeat) of PostgreSQL as the server is set up, with work_mem 256MB, and with a
 covering index on the records (see COVERING), each as a ratio to DuckDB, and whether the best is within the
 budget (3×).
+
+Then times the project's own path, "project_indicator": the SQL that `study.services.hours.subtree_rows` builds
+(Django compiles it for PostgreSQL; views named as the project's tables show it the bench's tables) for the
+rules at the root, read with the same psycopg connection, rolled up to every unit by `hours.roll_up` -- what
+`hours_per_member` and `hours_norm_met_rate` run for all the units, less the two or three rule look-ups (the
+bench has no rule table). Its answers must equal DuckDB's; it is reported beside the variants, not as one of
+them (--no-project skips it).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -130,6 +138,49 @@ SELECT COUNT(*), SUM(counted), SUM(CASE WHEN counted >= norm THEN 1 ELSE 0 END) 
     WHERE m.status IN ({statuses}) AND o.path >= %s AND o.path < %s
 ) x
 """
+
+
+# The project's tables as the indicators' query reads them, over the bench's tables (a post's term is the post).
+PROJECT_VIEWS = """
+CREATE VIEW orgs_organisation AS SELECT id, parent_id, path, depth, kind FROM unit;
+CREATE VIEW orgs_member AS SELECT id, organisation_id, status FROM member;
+CREATE VIEW orgs_committeeterm AS SELECT id, term_closed_on AS closed_on FROM committee_post;
+CREATE VIEW orgs_committeepost AS SELECT id, id AS term_id, member_id, ends_on FROM committee_post;
+CREATE VIEW study_studyrecord AS SELECT id, member_id, organisation_id, source, studied_on, year, hours
+    FROM study_record;
+"""
+
+
+def project_indicator(conn, url: str, year: int, on: date):
+    """A callable running the project's bulk indicator query for every unit and rolling it up, as
+    `hours.subtree_summaries` does (rules: the shipped defaults, which the bench's data follow)."""
+    import os
+    from decimal import Decimal
+
+    os.environ["DATABASE_URL"] = url  # Django compiles for PostgreSQL; the query runs on `conn`
+    os.environ.setdefault("QINGLIAN_DATA_DIR", tempfile.mkdtemp(prefix="qinglian-bench-eval-data-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglian.settings")
+    import django
+
+    django.setup()
+    from qinglian.study.services import hours
+
+    with conn.cursor() as cursor:
+        cursor.execute(PROJECT_VIEWS)
+    conn.commit()
+    asked = dict(conn.execute("SELECT path, id FROM unit").fetchall())
+    rules = hours.HoursRules(self_cap=Decimal(SELF_CAP), member_norm=NORM_MEMBER, committee_norm=NORM_COMMITTEE)
+    query = hours.subtree_rows(top=hours._common_path(list(asked)), year=year, on=on, rules=rules)
+    sql, params = query.query.sql_with_params()
+    params = [str(p) if isinstance(p, str) else p for p in params]  # the vocabularies' enums as plain text
+
+    def run():
+        rows = conn.execute(sql, params).fetchall()
+        conn.rollback()
+        summaries = hours.roll_up(rows, asked)
+        return [(pk, s["n"], s["total"], s["met_count"]) for pk, s in summaries.items() if s["n"]]
+
+    return run, sql
 
 
 def _sql(template: str, year: int, on: date) -> str:
@@ -378,6 +429,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the database and the Parquet files")
     ap.add_argument("--out", help="also write the JSON here")
     ap.add_argument("--on", type=date.fromisoformat, help="count records up to this day (default: the year's end)")
+    ap.add_argument("--no-project", action="store_true", help="do not time the project's own indicator query")
     args = ap.parse_args()
     on = args.on or date(args.year, 12, 31)
 
@@ -445,6 +497,22 @@ def main() -> int:
             }
             pg_answer = answer
             best = min(variants, key=lambda name: variants[name]["seconds"])
+
+            # The project's own query (study.services.hours), with the covering index its migration adds.
+            if not args.no_project:
+                project_url = urlunsplit(urlsplit(args.dsn)._replace(path="/" + DATABASE))
+                run, project_sql = project_indicator(conn, project_url, args.year, on)
+                run()
+                seconds, answer = timed(args.repeat, run)
+                problems += compare(answer, duck_answer)
+                result["project_indicator"] = {
+                    "function": "qinglian.study.services.hours.subtree_summaries (subtree_rows + roll_up)",
+                    "seconds": round(seconds, 3),
+                    "ratio": round(seconds / duck_s, 2),
+                    "ratio_to_best_variant": round(seconds / variants[best]["seconds"], 2),
+                    "units_answered": len(answer),
+                    "sql_chars": len(project_sql),
+                }
 
             # The services' way: one query per unit, timed on a sample of each depth, extrapolated.
             rng = random.Random(args.seed)
