@@ -209,5 +209,5 @@ def tree(request, cycle_id: int):
 
 @router.get("/dashboards/{cycle_id}/contribution", response=list[FindingOut], summary="Latest contribution findings")
 def contribution(request, cycle_id: int):
-    """The latest stored analysis of each kind, with estimates, 95% intervals and caveats."""
+    """The latest stored analysis of each kind, with estimates, intervals (95%) and caveats."""
     return services.contribution(request.user, _cycle(request, cycle_id))

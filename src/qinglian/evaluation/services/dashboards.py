@@ -500,7 +500,7 @@ def chart_data(board: Board) -> dict:
             "total": _("Total"),
             "peer_mean": _("Mean of peers shown"),
             "estimate": _("Estimate"),
-            "interval": _("95% interval"),
+            "interval": _("Interval (95%)"),
             "att": _("Effect"),
             "event_time": _("Periods from start"),
         },

@@ -268,7 +268,7 @@ def _findings(doc, report: Report) -> None:
                 _picture(doc, charts.forest_chart(plotted))
             add_table(
                 doc,
-                [_("Measure"), _("Estimate"), _("Standard error"), _("95% interval"), _("p-value")],
+                [_("Measure"), _("Estimate"), _("Standard error"), _("Interval (95%)"), _("p-value")],
                 [
                     [e["name"], num(e["coef"], 4), num(e["se"], 4), _interval(e), num(e["p_value"], 4)]
                     for e in f["estimates"]
@@ -280,7 +280,7 @@ def _findings(doc, report: Report) -> None:
             _picture(doc, charts.event_chart(f["events"], xlabel=_("Periods from start")))
             add_table(
                 doc,
-                [_("Periods from start"), _("Effect"), _("95% interval")],
+                [_("Periods from start"), _("Effect"), _("Interval (95%)")],
                 [[e["e"], num(e["att"], 4), _interval(e)] for e in f["events"]],
                 widths_cm=[4, 4, 6],
                 size=9,
@@ -393,7 +393,7 @@ def _method(doc, report: Report) -> None:
             "it comes close to a causal effect only when the periods before the start show no difference."
         ),
         _(
-            "Each estimate is shown with its 95% interval; an interval that crosses zero means the data cannot tell "
+            "Each estimate is shown with its interval (95%); an interval that crosses zero means the data cannot tell "
             "the effect's sign. With few units the intervals come from a wild cluster bootstrap."
         ),
         _(

@@ -83,7 +83,7 @@
     });
   }
 
-  // Point estimates with their 95% intervals as error bars: a custom series draws each interval as a line with caps.
+  // Point estimates with their intervals (95%) as error bars: a custom series draws each interval as a line with caps.
   function interval(api) {
     var low = api.coord([api.value(1), api.value(0)]);
     var high = api.coord([api.value(2), api.value(0)]);
