@@ -23,8 +23,8 @@ from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
 from qinglian.discipline.api import portal_router as discipline_portal_router
 from qinglian.discipline.api import router as discipline_router
-from qinglian.evaluation.api import router as evaluation_router
 from qinglian.duties.api import router as duties_router
+from qinglian.evaluation.api import router as evaluation_router
 from qinglian.orglife.api import router as orglife_router
 from qinglian.orgs.api import router as orgs_router
 from qinglian.orgs.services import Conflict
