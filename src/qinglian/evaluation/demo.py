@@ -8,7 +8,8 @@ analyses that recover the planted effect (and find none where none was planted).
   depend on study at all, but rises by CAMPAIGN_EFFECT points once the branch has started the warning-education
   campaign, which the branches started in different quarters.
 - Experts: the committee office (`office`) and a discipline inspector (`inspector`) judged the layers and
-  every group; the objective weights come from last year's data (entropy); the combined vector is frozen.
+  every group; the objective weights come from last year's data (entropy); the combined vector (0.7 the
+  experts', 0.3 the data's) is frozen.
 
 Deterministic; runs once, after every module whose records it reads.
 """
@@ -32,12 +33,12 @@ JUDGMENTS = {
     "office": {
         "": [2, 1, 1 / 2],  # work : results, work : perceptions, results : perceptions
         "work": [1, 3, 2],  # organisational life : study, : responsibility, study : responsibility
-        "work.study": [3, 2, 3, 1, 2, 1],
+        "work.study": [3, 4, 3, 3, 2, 1],  # hours, the norm, practice mastery, practising
     },
     "inspector": {
         "": [1, 1 / 2, 1 / 2],
         "work": [1 / 2, 2, 3],
-        "work.study": [2, 3, 3, 2, 2, 1],
+        "work.study": [2, 4, 3, 3, 2, 1],
     },
 }
 
@@ -83,7 +84,7 @@ def _load(root: Organisation) -> dict:
                                       actor=users[username])  # fmt: skip
         subjective = weights.subjective_weights(cycle, actor=office)
         objective = weights.objective_weights(cycle, method="entropy", actor=office)
-        combined = weights.combined_weights(cycle, subjective, objective, method="linear", alpha=0.5, actor=office)
+        combined = weights.combined_weights(cycle, subjective, objective, method="linear", alpha=0.7, actor=office)
         cycle.refresh_from_db()
         weights.freeze(cycle, combined, version=cycle.version, actor=office)
         cycle.refresh_from_db()

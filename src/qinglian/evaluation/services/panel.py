@@ -307,8 +307,9 @@ def _read_entered(panel: Panel, indicator: Indicator, on: date) -> None:
 
 def _roll_up_entered(panel: Panel, indicator: Indicator) -> None:
     """A committee with no survey result of its own takes the mean of the results of the units below it, weighted
-    by their respondents (each unit once, when it has respondents recorded; otherwise a plain mean), marked as such.
-    A manual value is never rolled up: it is evidence about one unit."""
+    by their respondents (each unit once: its result of the period, else the mean of its results within it; a plain
+    mean when some unit has no respondents recorded), marked as such. A manual value is never rolled up: it is
+    evidence about one unit."""
     if indicator.source != Source.SURVEY:
         return
     code = indicator.code
@@ -321,24 +322,29 @@ def _roll_up_entered(panel: Panel, indicator: Indicator) -> None:
     within = Q(pk__in=[])
     for unit in {unit for unit, _period in gaps}:
         within |= Q(organisation__path__startswith=unit.path) & ~Q(organisation=unit)
-    rows = Value.objects.filter(within, indicator__code=code).values_list(
-        "organisation__path", "period_start", "period_end", "value", "respondents"
-    )
-    by_period: dict[tuple[date, date], list[tuple[str, float, int | None]]] = defaultdict(list)
-    for path, start, end, value, respondents in rows:
-        by_period[(start, end)].append((path, value, respondents))
+    first, last = min(p.start for p in panel.periods), max(p.end for p in panel.periods)
+    rows = Value.objects.filter(within, indicator__code=code, period_start__gte=first, period_end__lte=last)
+    rows = list(rows.values_list("organisation__path", "period_start", "period_end", "value", "respondents"))
     for unit, period in gaps:
-        below = [row for row in by_period.get((period.start, period.end), ()) if row[0].startswith(unit.path)]
-        if not below:
+        per_unit: dict[str, list[tuple[date, date, float, int | None]]] = defaultdict(list)
+        for path, start, end, value, respondents in rows:
+            if path.startswith(unit.path) and start >= period.start and end <= period.end:
+                per_unit[path].append((start, end, value, respondents))
+        if not per_unit:
             continue
-        if all(respondents for _path, _value, respondents in below):
-            total = sum(respondents for _path, _value, respondents in below)
-            value = sum(value * respondents for _path, value, respondents in below) / total
-            note = _("Mean of the results of %(n)s units below, weighted by their %(people)s respondents.") % {
-                "n": len(below), "people": total}  # fmt: skip
+        results = []  # one (value, respondents) per unit below
+        for found in per_unit.values():
+            exact = [r for r in found if (r[0], r[1]) == (period.start, period.end)]
+            use = exact or found
+            people = [r[3] for r in use]
+            results.append((sum(r[2] for r in use) / len(use), sum(people) / len(people) if all(people) else None))
+        if all(people for _value, people in results):
+            total = sum(people for _value, people in results)
+            value = sum(value * people for value, people in results) / total
+            note = _("Mean of the results of %(n)s units below, weighted by their respondents.") % {"n": len(results)}
         else:
-            value = sum(value for _path, value, _respondents in below) / len(below)
-            note = _("Mean of the results of %(n)s units below.") % {"n": len(below)}
+            value = sum(value for value, _people in results) / len(results)
+            note = _("Mean of the results of %(n)s units below.") % {"n": len(results)}
         _set(panel, unit.pk, period.key, code, value)
         panel.missing.pop((unit.pk, period.key, code), None)
         panel.notes[(unit.pk, period.key, code)] = note

@@ -37,7 +37,7 @@ def fake(monkeypatch):
     return calls
 
 
-def test_periods():
+def test_periods(in_english):
     q = quarters(2024, 2025)
     assert [p.key for p in q][:2] == ["2024Q1", "2024Q2"] and len(q) == 8
     assert (q[1].start, q[1].end, q[1].year, q[1].quarter, q[1].label) == (
@@ -165,3 +165,25 @@ def test_exports(cast, fake, in_english):
     wide = book.get_sheet_by_name("perceptions.internal").to_python()
     assert wide[0] == ["Unit", str(YEAR - 1), str(YEAR)]
     assert wide[1][0] == "第一党支部" and wide[1][2] == 88.5
+
+
+def test_a_committee_without_its_own_survey_takes_the_respondent_weighted_mean_of_the_units_below(cast, in_english):
+    tree = cast.tree
+    internal = Indicator.objects.get(code="perceptions.internal")
+    q1, q2 = quarters(YEAR, YEAR)[:2]
+    for org, period, value, people in (
+        (tree.branch_a, q1, 90.0, 30), (tree.branch_a, q2, 80.0, 10), (tree.branch_b, q1, 70.0, 20),
+    ):  # fmt: skip
+        Value.objects.create(indicator=internal, organisation=org, period_start=period.start,
+                             period_end=period.end, value=value, respondents=people)  # fmt: skip
+    units = [tree.root, tree.gb, tree.branch_a, tree.branch_b]
+    panel = build_panel(scope=tree.root, periods=[q1, *years(YEAR, YEAR)], codes=[internal.code], units=units)
+    # The first quarter: branch_a 90 (30 people) and branch_b 70 (20 people) under the root.
+    assert panel.values[(tree.root.pk, q1.key, internal.code)] == pytest.approx((90 * 30 + 70 * 20) / 50)
+    assert "weighted by their respondents" in panel.notes[(tree.root.pk, q1.key, internal.code)]
+    # The year: branch_a's two quarters average 85 with 20 people on average, branch_b's one quarter 70 with 20.
+    assert panel.values[(tree.root.pk, str(YEAR), internal.code)] == pytest.approx((85 * 20 + 70 * 20) / 40)
+    # gb holds both branches; a branch is never filled from elsewhere (branch_b has no second quarter).
+    assert panel.values[(tree.gb.pk, q1.key, internal.code)] == pytest.approx(82.0)
+    assert panel.values[(tree.branch_b.pk, q1.key, internal.code)] == 70.0
+    assert panel.values[(tree.branch_b.pk, q2.key, internal.code)] is None
