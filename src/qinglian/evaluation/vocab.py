@@ -49,3 +49,12 @@ class AnalysisKind(models.TextChoices):
     EVENT_STUDY = "did", _("Staggered difference-in-differences")
     SHAPLEY = "shapley", _("Shares of explained variance")
     CHANGE = "change", _("Decomposition of a score change")
+
+
+class MeasureGroup(models.TextChoices):
+    """The groups of political-work measures (Indicator.group) whose shares of explained variance are reported."""
+
+    ORGLIFE = "orglife", _("Organisational life")
+    STUDY = "study", _("Study and education")
+    DUTY = "duty", _("Responsibility")
+    RISKS = "risks", _("Integrity-risk prevention")

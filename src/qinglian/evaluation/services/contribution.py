@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from qinglian.core.audit import audit_record
 from qinglian.core.rules import rule_value
@@ -27,7 +27,7 @@ from qinglian.evaluation.methods import panel as methods
 from qinglian.evaluation.methods.errors import MethodError
 from qinglian.evaluation.models import Analysis, Campaign, CampaignStart, Indicator, Score
 from qinglian.evaluation.services.panel import PanelError, Period, build_panel, default_units
-from qinglian.evaluation.vocab import AnalysisKind, Role
+from qinglian.evaluation.vocab import AnalysisKind, Layer, MeasureGroup, Role
 from qinglian.orgs.models import Organisation
 
 EVIDENCE, NO_EVIDENCE = "evidence", "no evidence"
@@ -72,7 +72,7 @@ GRADES = {
     QUASI: gettext_lazy("Quasi-experimental"),
     DESCRIPTIVE: gettext_lazy("Descriptive"),
 }
-VERDICTS = {EVIDENCE: gettext_lazy("Evidence"), NO_EVIDENCE: gettext_lazy("No evidence")}
+VERDICTS = {EVIDENCE: pgettext_lazy("finding", "Evidence"), NO_EVIDENCE: gettext_lazy("No evidence")}
 INFERENCE = {
     "cluster": gettext_lazy("Standard errors clustered by unit (CR1), t distribution with G−1 degrees of freedom"),
     "wild_bootstrap_rademacher": gettext_lazy(
@@ -89,6 +89,21 @@ INFERENCE = {
 
 class ContributionError(ValueError):
     """An analysis that cannot be run on these data; the message says what and why."""
+
+
+def estimate_label(name: str) -> str:
+    """What an estimate's name means, in the reader's language (results keep names, never a runner's wording): a
+    layer of a score change, a group of measures, an indicator, the campaign's average effect or the rest."""
+    if name in Layer.values:
+        return str(Layer(name).label)
+    if name in MeasureGroup.values:
+        return str(MeasureGroup(name).label)
+    if name == "att":
+        return _("Average effect on the units that took part")
+    if name == "other":
+        return _("Incident deduction and rounding")
+    indicator = Indicator.objects.filter(code=name).order_by("-version").first()
+    return indicator.name if indicator else name
 
 
 def caveat_texts(keys) -> list[str]:
@@ -465,7 +480,8 @@ def shapley_shares(
         "left_out": [{"code": c, "label": inputs[c].name} for c in unread],
     }
     params = {"outcome": outcome, "groups": groups, "lag": lag, **_period_params(periods), "seed": seed}
-    title = _("Shares of %(outcome)s explained by %(groups)s") % {"outcome": out.name, "groups": ", ".join(groups)}
+    title = _("Shares of %(outcome)s explained by %(groups)s") % {
+        "outcome": out.name, "groups": "、".join(estimate_label(g) for g in groups)}  # fmt: skip
     return _store(scope=scope, kind=AnalysisKind.SHAPLEY, title=title, params=params, result=result, actor=actor)
 
 

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from qinglian.core.rules import RuleMissing, rule_value
 from qinglian.evaluation.models import Analysis, Cycle, Indicator, Score
 from qinglian.evaluation.permissions import VIEW
+from qinglian.evaluation.services.contribution import estimate_label
+from qinglian.evaluation.services.scoring import grade_texts
 from qinglian.evaluation.vocab import AnalysisKind, Layer
 from qinglian.orgs.access import can, scope_q
 from qinglian.orgs.models import Organisation
@@ -201,6 +203,7 @@ def peer_group_label(code: str) -> str:
 
 def ranking(scores: list[Score], peer_group: str | None = None) -> dict:
     """The units of one peer group, best first: name, total, grade, rank of peers (the stored rank)."""
+    grade_text = grade_texts()
     groups = peer_groups(scores)
     if peer_group is None or peer_group not in groups:
         peer_group = groups[0] if groups else ""
@@ -215,7 +218,7 @@ def ranking(scores: list[Score], peer_group: str | None = None) -> dict:
                 "org_id": s.organisation_id,
                 "name": s.organisation.display_name,
                 "total": rounded(s.total),
-                "grade": s.grade,
+                "grade": grade_text(s),
                 "rank": s.rank,
                 "peers": s.peers,
             }
@@ -226,6 +229,7 @@ def ranking(scores: list[Score], peer_group: str | None = None) -> dict:
 
 def radar(score: Score | None, scores: list[Score]) -> dict | None:
     """One unit's layers beside the mean of the other peers the viewer can see (None when they see none)."""
+    grade_text = grade_texts()
     if score is None:
         return None
     peers = [s for s in scores if s.peer_group == score.peer_group and s.pk != score.pk]
@@ -248,7 +252,7 @@ def radar(score: Score | None, scores: list[Score]) -> dict | None:
         "org_id": score.organisation_id,
         "name": score.organisation.display_name,
         "total": rounded(score.total),
-        "grade": score.grade,
+        "grade": grade_text(score),
         "rank": score.rank,
         "peers": score.peers,
         "peer_count": len(peers),
@@ -258,6 +262,7 @@ def radar(score: Score | None, scores: list[Score]) -> dict | None:
 
 def trend(user, organisation: Organisation) -> dict:
     """The unit's total and layers in every cycle the viewer may see, oldest first."""
+    grade_text = grade_texts()
     scores = (
         scores_in_scope(user)
         .filter(organisation=organisation)
@@ -270,7 +275,7 @@ def trend(user, organisation: Organisation) -> dict:
             "year": s.cycle.year,
             "cycle_id": s.cycle_id,
             "total": rounded(s.total),
-            "grade": s.grade,
+            "grade": grade_text(s),
             "rank": s.rank,
             "peers": s.peers,
             **{k: rounded((s.layers or {}).get(k)) for k in keys},
@@ -288,6 +293,7 @@ def trend(user, organisation: Organisation) -> dict:
 def tree(scores: list[Score], cycle: Cycle) -> dict:
     """The visible units nested by the organisation tree, coloured by total; a unit whose parent the viewer does
     not see hangs from its nearest visible ancestor, or stands at the top."""
+    grade_text = grade_texts()
     cycle_bands = bands(cycle)
     by_path = {s.organisation.path: s for s in scores}
     nodes: dict[str, dict] = {}
@@ -300,7 +306,7 @@ def tree(scores: list[Score], cycle: Cycle) -> dict:
             "name": s.organisation.display_name,
             "value": total,
             "org_id": s.organisation_id,
-            "grade": s.grade,
+            "grade": grade_text(s),
             "itemStyle": {"color": colour_of(total, cycle_bands)},
             "children": [],
         }
@@ -314,7 +320,7 @@ def tree(scores: list[Score], cycle: Cycle) -> dict:
                 "name": s.organisation.display_name,
                 "depth": max(depth, 0),
                 "total": total,
-                "grade": s.grade,
+                "grade": grade_text(s),
                 "colour": node["itemStyle"]["color"],
             }
         )
@@ -344,6 +350,7 @@ def _estimates(items) -> list[dict]:
         rows.append(
             {
                 "name": str(item.get("name", "")),
+                "label": estimate_label(str(item.get("name", ""))),
                 "coef": rounded(item.get("coef"), 4),
                 "se": rounded(item.get("se"), 4),
                 "ci_low": rounded(item.get("ci_low"), 4),

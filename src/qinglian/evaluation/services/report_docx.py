@@ -9,11 +9,13 @@ import io
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from docx.shared import Cm
 
 from qinglian.evaluation.services import dashboards
 from qinglian.evaluation.services import report_charts as charts
 from qinglian.evaluation.services.reports import Report
+from qinglian.evaluation.services.scoring import grade_texts
 from qinglian.evaluation.vocab import Direction
 from qinglian.reports.docx import (
     add_page_break,
@@ -103,7 +105,10 @@ def _summary(doc, report: Report) -> None:
     unit = report.unit
     if unit is not None:
         text = _("{org} scored {total} points in {year} ({grade}).").format(
-            org=report.organisation.display_name, total=num(unit.total), year=report.cycle.year, grade=unit.grade or "—"
+            org=report.organisation.display_name,
+            total=num(unit.total),
+            year=report.cycle.year,
+            grade=grade_texts()(unit) or "—",
         )
         if unit.rank:
             text += " " + _("It ranks {rank} of {peers} among its peers ({group}).").format(
@@ -124,8 +129,9 @@ def _summary(doc, report: Report) -> None:
                 indent=True,
             )
         counts: dict[str, int] = {}
+        grade_text = grade_texts()
         for s in report.scores:
-            counts[s.grade or "—"] = counts.get(s.grade or "—", 0) + 1
+            counts[grade_text(s) or "—"] = counts.get(grade_text(s) or "—", 0) + 1
         if counts:
             add_table(doc, [_("Grade"), _("Units")], sorted(counts.items(), key=lambda kv: -kv[1]), widths_cm=[8, 4])
 
@@ -196,6 +202,7 @@ def _units(doc, report: Report) -> None:
     keys = [str(k) for k in (*dashboards.RADAR_LAYERS, "incidents")]
     base = len(report.organisation.path)
     rows = []
+    grade_text = grade_texts()
     for s in report.scores:
         indent = "　" * max((len(s.organisation.path) - base) // 4, 0)
         rows.append(
@@ -203,7 +210,7 @@ def _units(doc, report: Report) -> None:
                 indent + s.organisation.display_name,
                 num(s.total),
                 *[num((s.layers or {}).get(k)) for k in keys],
-                s.grade or "—",
+                grade_text(s) or "—",
             ]
         )
     add_table(doc, [_("Unit"), _("Total"), *[dashboards.layer_label(k) for k in keys], _("Grade")], rows, size=9)
@@ -265,12 +272,18 @@ def _findings(doc, report: Report) -> None:
         if f["estimates"]:
             plotted = [e for e in f["estimates"] if e["coef"] is not None]
             if plotted:
-                _picture(doc, charts.forest_chart(plotted))
+                _picture(doc, charts.forest_chart(plotted, key="label"))
             add_table(
                 doc,
-                [_("Measure"), _("Estimate"), _("Standard error"), _("Interval (95%)"), _("p-value")],
                 [
-                    [e["name"], num(e["coef"], 4), num(e["se"], 4), _interval(e), num(e["p_value"], 4)]
+                    pgettext("analysis", "Measure"),
+                    _("Estimate"),
+                    _("Standard error"),
+                    _("Interval (95%)"),
+                    _("p-value"),
+                ],
+                [
+                    [e["label"], num(e["coef"], 4), num(e["se"], 4), _interval(e), num(e["p_value"], 4)]
                     for e in f["estimates"]
                 ],
                 widths_cm=[5, 2.6, 2.6, 3.6, 2.2],

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qinglian.evaluation.services import dashboards
 from qinglian.evaluation.services.reports import Report
+from qinglian.evaluation.services.scoring import grade_texts
 from qinglian.reports.xlsx import Sheet, workbook_bytes
 
 LAYER_KEYS = ("work", "results", "perceptions", "incidents", "topsis")
@@ -18,13 +20,14 @@ def _when(value) -> str:
 
 
 def _scores(report: Report) -> Sheet:
+    grade_text = grade_texts()
     rows = [
         [
             s.organisation.display_name,
             s.organisation.code,
             dashboards.number(s.total),
             *[dashboards.number((s.layers or {}).get(k)) for k in LAYER_KEYS],
-            s.grade,
+            grade_text(s),
             s.rank,
             s.peers,
             dashboards.peer_group_label(s.peer_group),
@@ -131,7 +134,7 @@ def _analyses(report: Report) -> Sheet:
                     f["title"],
                     f["kind_label"],
                     f["evidence_label"],
-                    e["name"],
+                    e["label"],
                     e["coef"],
                     e["se"],
                     e["ci_low"],
@@ -166,8 +169,8 @@ def _analyses(report: Report) -> Sheet:
         [
             _("Analysis"),
             _("Kind"),
-            _("Evidence"),
-            _("Measure"),
+            _("Evidence grade"),
+            pgettext("analysis", "Measure"),
             _("Estimate"),
             _("Standard error"),
             _("Lower bound (95%)"),

@@ -291,6 +291,20 @@ def grade_of(total: float | None, grades: list[dict]) -> str:
     return ""
 
 
+def grade_texts():
+    """A function giving a score's grade in words, reading each cycle's grades rule once (for lists of scores)."""
+    rules: dict[int, list[dict]] = {}
+
+    def text(score) -> str:
+        if not score.grade:
+            return ""
+        if score.cycle_id not in rules:
+            rules[score.cycle_id] = grades_for(score.cycle)
+        return grade_label(score.grade, rules[score.cycle_id])
+
+    return text
+
+
 def grade_label(code: str, grades: list[dict]) -> str:
     for grade in grades:
         if grade.get("code") == code:

@@ -79,7 +79,7 @@ def test_within_removes_unit_and_period_means():
         assert abs(yd[t == p].sum()) < 1e-8
 
 
-def test_twfe_refuses_bad_input_with_a_specific_message():
+def test_twfe_refuses_bad_input_with_a_specific_message(in_english):
     y, X, u, t = _panel(seed=7)
     with pytest.raises(MethodError, match="at least 2 units"):
         twfe(y[u == 0], X[u == 0], unit=u[u == 0], time=t[u == 0], names=["x", "z"])
@@ -150,7 +150,7 @@ def test_staggered_did_window_and_no_pre_periods():
     assert fit.pre_trend_p is None
 
 
-def test_staggered_did_refuses_without_treated_or_controls():
+def test_staggered_did_refuses_without_treated_or_controls(in_english):
     y, u, t, first = _staggered(seed=4)
     with pytest.raises(MethodError, match="no treated group"):
         staggered_did(y, unit=u, time=t, first_treated=[None] * len(y), reps=9)
@@ -162,7 +162,7 @@ def test_staggered_did_refuses_without_treated_or_controls():
         staggered_did(y, unit=u, time=t, first_treated=bad, reps=9)
 
 
-def test_decompose_change_sums_to_the_change_exactly():
+def test_decompose_change_sums_to_the_change_exactly(in_english):
     parts = decompose_change(["work", "results"], [0.5, 0.5], [60, 70], [0.4, 0.6], [65, 72])
     total_change = (0.4 * 65 + 0.6 * 72) - (0.5 * 60 + 0.5 * 70)
     assert sum(parts.values()) == pytest.approx(total_change, abs=1e-12)

@@ -169,7 +169,12 @@ def _chart(analysis: Analysis) -> dict:
     return {
         "level": result.get("level", 0.95),
         "estimates": [
-            {"label": e.get("label") or e["name"], "coef": e["coef"], "low": e.get("ci_low"), "high": e.get("ci_high")}
+            {
+                "label": services.estimate_label(e["name"]),
+                "coef": e["coef"],
+                "low": e.get("ci_low"),
+                "high": e.get("ci_high"),
+            }
             for e in result.get("estimates", [])
         ],
         "events": [
@@ -189,6 +194,7 @@ def contribution_detail(request, pk: int):
     context = {
         "analysis": analysis,
         "result": result,
+        "estimates": [(services.estimate_label(e["name"]), e) for e in result.get("estimates", [])],
         "grade": services.GRADES.get(result.get("grade"), ""),
         "verdict": services.VERDICTS.get(result.get("verdict"), ""),
         "inference": services.INFERENCE.get(result.get("inference"), result.get("inference", "")),

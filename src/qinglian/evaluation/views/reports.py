@@ -16,6 +16,7 @@ from qinglian.core.views import permission_required
 from qinglian.evaluation.permissions import VIEW
 from qinglian.evaluation.services import dashboards
 from qinglian.evaluation.services import reports as services
+from qinglian.evaluation.services.scoring import grade_texts
 from qinglian.evaluation.views.dashboards import _int, cycle_visible_or_404
 from qinglian.orgs.access import can
 from qinglian.orgs.models import Organisation
@@ -30,8 +31,12 @@ def reports(request):
     context = {"cycle": cycle, "cycles": list(dashboards.cycles_visible(request.user).order_by("-year"))}
     if cycle is not None:
         scores = dashboards.scores_in_scope(request.user).filter(cycle=cycle).select_related("organisation")
+        page = id_page(scores.order_by("organisation__path"), per_page=50, number=request.GET.get("page"))
+        grade_text = grade_texts()
+        for score in page.object_list:
+            score.grade_text = grade_text(score)
         context.update(
-            page=id_page(scores.order_by("organisation__path"), per_page=50, number=request.GET.get("page")),
+            page=page,
             whole=can(request.user, VIEW, cycle),
             formats=services.FORMATS,
         )

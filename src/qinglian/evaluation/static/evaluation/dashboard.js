@@ -75,7 +75,7 @@
     var root = t.roots.length === 1 ? t.roots[0] : { name: "", children: t.roots, itemStyle: { color: "#fff" } };
     draw("chart-tree", {
       tooltip: { formatter: function (p) { return p.name + ": " + fmt(p.value) + (p.data.grade ? " · " + p.data.grade : ""); } },
-      series: [{ type: "tree", data: [root], top: 16, bottom: 16, left: narrow.matches ? 60 : 90, right: narrow.matches ? 90 : 140,
+      series: [{ type: "tree", data: [root], top: 16, bottom: 16, left: narrow.matches ? 80 : 120, right: narrow.matches ? 90 : 140,
                  symbolSize: 14, initialTreeDepth: -1, expandAndCollapse: true,
                  label: { position: "left", verticalAlign: "middle", align: "right",
                           formatter: function (p) { return p.name + (p.value === null || p.value === undefined ? "" : "  " + p.value); } },
@@ -99,7 +99,7 @@
   function estimates(f) {
     var rows = f.estimates.filter(function (e) { return e.coef !== null; });
     if (!rows.length) { return; }
-    var names = rows.map(function (e) { return e.name; });
+    var names = rows.map(function (e) { return e.label || e.name; });
     draw("chart-estimates-" + f.id, {
       tooltip: { trigger: "item" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
