@@ -21,7 +21,7 @@ from qinglian.core.rules import RuleMissing, rule_value
 from qinglian.evaluation.models import Analysis, Cycle, Indicator, Score
 from qinglian.evaluation.permissions import VIEW
 from qinglian.evaluation.services.contribution import estimate_label
-from qinglian.evaluation.services.scoring import grade_texts
+from qinglian.evaluation.services.scoring import grade_texts, reason_text
 from qinglian.evaluation.vocab import AnalysisKind, Layer
 from qinglian.orgs.access import can, scope_q
 from qinglian.orgs.models import Organisation
@@ -452,7 +452,7 @@ def indicator_rows(score: Score, names: dict[str, Indicator]) -> list[dict]:
                 "raw": rounded(item.get("raw"), 4),
                 "points": rounded(item.get("points")),
                 "weight": rounded(item.get("weight"), 4),
-                "missing": str(item.get("missing") or ""),
+                "missing": reason_text(str(item.get("missing") or "")),
                 "order": indicator.order if indicator else 10_000,
             }
         )

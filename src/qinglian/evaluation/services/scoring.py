@@ -31,8 +31,8 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -391,7 +391,18 @@ def _deduction_codes(cycle: Cycle, weights: dict) -> list[str]:
 
 
 def compute_scores(cycle: Cycle, *, progress=None) -> list[UnitResult]:
-    """Every unit's result for a frozen cycle (nothing saved)."""
+    """Every unit's result for a frozen cycle (nothing saved). The reasons for missing values are kept in English,
+    the catalogue's words, so that each reader sees them in their own language (`reason_text`)."""
+    with translation.override("en"):
+        return _compute_scores(cycle, progress=progress)
+
+
+def reason_text(reason: str) -> str:
+    """A stored reason in the reader's language (a reason with a number in it stays as it was stored)."""
+    return gettext(reason) if reason else ""
+
+
+def _compute_scores(cycle: Cycle, *, progress=None) -> list[UnitResult]:
     from qinglian.evaluation.services.panel import PanelError, build_panel, years
 
     refusal = frozen_refusal(cycle)

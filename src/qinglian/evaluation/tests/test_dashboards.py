@@ -91,8 +91,8 @@ def test_the_contribution_shows_the_latest_analyses_with_intervals(cast, client,
     data = _charts(response)
     by_title = {f["title"]: f for f in data["contribution"]}
     estimates = by_title["政治工作对廉洁得分的贡献"]["estimates"]
-    assert estimates[0] == {"name": "学习时长", "label": "学习时长", "coef": 0.42, "se": 0.1, "ci_low": 0.22, "ci_high": 0.62,
-                            "p_value": 0.001, "verdict": ""}  # fmt: skip
+    assert estimates[0] == {"name": "学习时长", "label": "学习时长", "coef": 0.42, "se": 0.1, "ci_low": 0.22,
+                            "ci_high": 0.62, "p_value": 0.001, "verdict": ""}  # fmt: skip
     events = by_title["警示教育月的效果"]["events"]
     # A NaN effect stays missing, never a made-up number.
     assert [(e["e"], e["att"]) for e in events] == [(-1, 0.1), (0, 1.2), (1, None)]

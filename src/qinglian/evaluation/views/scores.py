@@ -203,6 +203,7 @@ def score_detail(request, pk: int):
                     "source": sources.get(entry.get("source"), entry.get("source") or ""),
                     "records": records,
                     "itemised": itemised,
+                    "missing": scoring.reason_text(entry.get("missing", "")),
                     "shown": format_value(names[code], entry.get("raw")) if code in names else entry.get("raw"),
                     "anchors": [
                         format_value(names[code], a) if code in names else a for a in entry.get("anchors") or ()
@@ -216,7 +217,7 @@ def score_detail(request, pk: int):
                 "label": layer_labels.get(layer, layer),
                 "score": score.layers.get(layer),
                 "weight": weight,
-                "missing": (score.layers.get("missing") or {}).get(layer, ""),
+                "missing": scoring.reason_text((score.layers.get("missing") or {}).get(layer, "")),
                 "items": items,
             }
         )
