@@ -28,15 +28,26 @@
     };
   }
 
+  function extent(values, bars) {
+    // the axis must hold every point, every interval and 0 (a custom series does not widen the axis itself)
+    var all = [0];
+    values.forEach(function (v) { if (v !== null && !isNaN(v)) { all.push(v); } });
+    bars.forEach(function (b) { [b[1], b[2]].forEach(function (v) { if (v !== null && !isNaN(v)) { all.push(v); } }); });
+    var lo = Math.min.apply(null, all), hi = Math.max.apply(null, all), pad = (hi - lo || 1) * 0.08;
+    return { min: lo - pad, max: hi + pad };
+  }
+
   function draw(el, categories, values, bars, xName) {
     if (!el) { return; }
+    var range = extent(values, bars);
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 16, top: 16, bottom: xName ? 32 : 8, containLabel: true },
       xAxis: { type: "category", data: categories, name: xName || "", nameLocation: "middle", nameGap: 24,
                axisLabel: { hideOverlap: true, width: 120, overflow: "truncate" } },
-      yAxis: { type: "value", scale: true, splitLine: { lineStyle: { type: "dashed" } } },
+      yAxis: { type: "value", min: range.min, max: range.max, splitLine: { lineStyle: { type: "dashed" } },
+               axisLabel: { formatter: function (v) { return Number(v.toPrecision(3)); } } },
       series: [
         intervals(bars),
         { type: "scatter", name: data.labels.effect, data: values, symbolSize: 9, itemStyle: { color: "#0d47a1" }, z: 2,

@@ -109,9 +109,9 @@
         { name: L.interval, type: "custom", renderItem: function (params, api) { return interval(api); },
           encode: { x: [1, 2], y: 0 },
           data: rows.filter(function (e) { return e.ci_low !== null && e.ci_high !== null; })
-            .map(function (e) { return [names.indexOf(e.name), e.ci_low, e.ci_high]; }) },
+            .map(function (e) { return [names.indexOf(e.label || e.name), e.ci_low, e.ci_high]; }) },
         { name: L.estimate, type: "scatter", symbolSize: 10, itemStyle: { color: RED },
-          data: rows.map(function (e) { return [e.coef, e.name]; }),
+          data: rows.map(function (e) { return [e.coef, e.label || e.name]; }),
           markLine: { silent: true, symbol: "none", lineStyle: { color: GREY, type: "dashed" }, data: [{ xAxis: 0 }] } }
       ]
     });
