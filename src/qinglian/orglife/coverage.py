@@ -16,7 +16,7 @@ its own coverage. Three queries whatever the unit's size: the committee posts, t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import combinations
 
 from django.utils import timezone
@@ -160,8 +160,8 @@ def coverage_rule(org: Organisation, year: int) -> tuple[dict, str]:
     return {**DEFAULT_RULE, **(rule.value or {})}, rule.source
 
 
-def talk_coverage(org: Organisation, year: int) -> Coverage:
-    """Which required pairs of `org` talked in `year` and which are missing."""
+def talk_coverage(org: Organisation, year: int, on: date | None = None) -> Coverage:
+    """Which required pairs of `org` talked in `year` (up to `on`, when given) and which are missing."""
     value, source = coverage_rule(org, year)
     times = max(int(value.get("times", 1)), 1)
     wanted = [code for code in value.get("pairs", []) if code in GROUP_LABELS]
@@ -186,6 +186,8 @@ def talk_coverage(org: Organisation, year: int) -> Coverage:
 
     people = {m.pk for m in members} | seen
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    if on is not None:
+        end = min(end, on + timedelta(days=1))
     talks = (
         Talk.objects.filter(talked_on__gte=start, talked_on__lt=end, initiator_id__in=people, counterpart_id__in=people)
         .filter(subtree_q(org.path, "organisation__"))

@@ -104,8 +104,20 @@ def meeting_records(*, org: Organisation, year: int, on: date | None = None) -> 
     return IndicatorRecords(records, total)
 
 
+def talk_coverage_rate(*, orgs: Iterable[Organisation], year: int, on: date | None = None) -> dict[int, float | None]:
+    """Share of the required talk pairs of each unit's own committee that talked in `year` (up to `on`)."""
+    from qinglian.orglife.coverage import talk_coverage
+
+    out: dict[int, float | None] = {}
+    for org in orgs:
+        coverage = talk_coverage(org, year, on)
+        out[org.pk] = coverage.done / coverage.total if coverage.total else None
+    return out
+
+
 def register() -> None:
     registry.add_indicator("orglife.meeting_compliance_rate", meeting_compliance_rate, meeting_records)
     registry.add_indicator("orglife.quorum_rate", quorum_rate, meeting_records)
     registry.add_indicator("orglife.meetings_counted", meetings_counted)
     registry.add_indicator("orglife.meetings_required", meetings_required)
+    registry.add_indicator("orglife.talk_coverage_rate", talk_coverage_rate)

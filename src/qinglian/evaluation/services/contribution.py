@@ -545,7 +545,7 @@ def score_change(cycle_before, cycle_after, org: Organisation, *, actor=None) ->
         "periods": 2,
         "inference": "exact",
         "grade": DESCRIPTIVE,
-        "verdict": NO_EVIDENCE if change == 0 else EVIDENCE,
+        "verdict": "",  # an accounting identity: no interval, so no verdict
         "caveats": ["accounting"],
     }
     params = {"before": cycle_before.pk, "after": cycle_after.pk, "org": org.pk}

@@ -164,5 +164,6 @@ def test_score_change_decomposes_exactly(cast):
     assert sum(parts.values()) == pytest.approx(69.2 - 63)
     assert parts["other"] == pytest.approx(2.0)  # the deduction of the year before
     assert analysis.result["grade"] == "descriptive"
+    assert analysis.result["verdict"] == ""  # an accounting identity has no interval to judge
     with pytest.raises(services.ContributionError, match="has no score"):
         services.score_change(before, after, cast.tree.branch_a)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -140,3 +140,18 @@ def test_a_branch_secretary_reads_their_own_units_coverage(unit, cast, login):
     client = login(user)
     assert client.get(reverse("orglife:talk_coverage")).status_code == 200  # the scope's own unit by default
     assert client.get(reverse("orglife:talk_coverage"), {"unit": cast.tree.branch_a.pk}).status_code == 404
+
+
+def test_the_coverage_indicator_is_the_share_of_required_pairs_held_by_the_day_asked(unit, cast):
+    from qinglian.core.registry import registry
+
+    org, p = unit
+    _talks(org, p)
+    indicator = registry.indicators["orglife.talk_coverage_rate"]
+    year = timezone.localdate().year
+    # 2 of 2 secretary–committee pairs, 2 of 3 secretary–member pairs, 0 of 1 committee pair: 4 of 6.
+    values = indicator(orgs=[org, cast.tree.branch_c], year=year)
+    assert values[org.pk] == pytest.approx(4 / 6)
+    assert values[cast.tree.branch_c.pk] is None  # no committee on record: nothing can be required
+    # Seen on the day before this year's talks, none of them counts yet.
+    assert indicator(orgs=[org], year=year, on=timezone.localdate() - timedelta(days=1))[org.pk] == 0
