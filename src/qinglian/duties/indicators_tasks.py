@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
 from qinglian.duties.models import Task
 from qinglian.duties.vocab import TASK_OPEN, TaskStatus
-from qinglian.orgs.models import PATH_END, Organisation
+from qinglian.orgs.models import PATH_END, Organisation, subtree_q
 
 
 def _counts(orgs: list[Organisation], year: int, on: date) -> dict[str, dict[str, int]]:
@@ -84,7 +84,7 @@ def task_records(*, org: Organisation, year: int, on: date | None = None) -> Ind
     on = on or timezone.localdate()
     tasks = (
         Task.objects.carried_out()
-        .filter(organisation__path__gte=org.path, organisation__path__lt=org.path + PATH_END, due_on__year=year)
+        .filter(subtree_q(org.path, "organisation__"), due_on__year=year)
         .exclude(status=TaskStatus.DRAFT)
         .filter(Q(due_on__lt=on) | Q(status=TaskStatus.ACCEPTED))
         .select_related("organisation")

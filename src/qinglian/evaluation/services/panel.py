@@ -28,7 +28,7 @@ from qinglian.core.registry import registry
 from qinglian.evaluation.models import Indicator, Value
 from qinglian.evaluation.services.catalogue import in_force, offered
 from qinglian.evaluation.vocab import Source
-from qinglian.orgs.models import Organisation
+from qinglian.orgs.models import Organisation, subtree_q
 from qinglian.reports.xlsx import Sheet, safe_cell, workbook_bytes
 
 MAX_PERIODS = 40  # ten years of quarters: a page or an export beyond that is not a panel anyone reads
@@ -321,7 +321,7 @@ def _roll_up_entered(panel: Panel, indicator: Indicator) -> None:
         return
     within = Q(pk__in=[])
     for unit in {unit for unit, _period in gaps}:
-        within |= Q(organisation__path__startswith=unit.path) & ~Q(organisation=unit)
+        within |= subtree_q(unit.path, "organisation__") & ~Q(organisation=unit)
     first, last = min(p.start for p in panel.periods), max(p.end for p in panel.periods)
     rows = Value.objects.filter(within, indicator__code=code, period_start__gte=first, period_end__lte=last)
     rows = list(rows.values_list("organisation__path", "period_start", "period_end", "value", "respondents"))

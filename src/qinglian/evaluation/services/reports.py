@@ -24,7 +24,7 @@ from qinglian.evaluation.models import Cycle, Indicator, Judgment, Score, Weight
 from qinglian.evaluation.permissions import VIEW
 from qinglian.evaluation.services import dashboards
 from qinglian.orgs.access import can
-from qinglian.orgs.models import Organisation
+from qinglian.orgs.models import Organisation, subtree_q
 
 FORMATS = ("docx", "xlsx")
 JOB_KIND = "evaluation.report"
@@ -143,7 +143,7 @@ def report_export(*, user, cycle: Cycle, org: Organisation | None, fmt: str) -> 
 def needs_job(*, user, cycle: Cycle, org: Organisation | None) -> bool:
     scores = dashboards.scores_in_scope(user).filter(cycle=cycle)
     if org is not None:
-        scores = scores.filter(organisation__path__gte=org.path, organisation__path__lt=org.path + "~")
+        scores = scores.filter(subtree_q(org.path, "organisation__"))
     return scores.count() > INLINE_MAX
 
 
