@@ -30,19 +30,11 @@ from qinglian.core.registry import registry
 from qinglian.discipline.models import Case, Clue, Outcome
 from qinglian.discipline.services.stats import heaviest
 from qinglian.discipline.vocab import ClueStatus
-from qinglian.orgs.models import Member, Organisation, subtree_q
-
-
-def _tops(orgs: list[Organisation]) -> list[Organisation]:
-    tops: list[Organisation] = []
-    for org in sorted(orgs, key=lambda o: o.path):
-        if not any(org.path.startswith(top.path) for top in tops):
-            tops.append(org)
-    return tops
+from qinglian.orgs.models import Member, Organisation, subtree_q, topmost
 
 
 def _within(orgs: list[Organisation], prefix: str) -> Q:
-    return reduce(or_, (subtree_q(top.path, prefix) for top in _tops(orgs)), Q(pk__in=[]))
+    return reduce(or_, (subtree_q(top.path, prefix) for top in topmost(orgs)), Q(pk__in=[]))
 
 
 def _per_path_sums(orgs: list[Organisation], counts: dict[str, int]) -> dict[int, int]:

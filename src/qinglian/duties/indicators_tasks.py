@@ -27,15 +27,12 @@ from django.utils.translation import gettext as _
 from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
 from qinglian.duties.models import Task
 from qinglian.duties.vocab import TASK_OPEN, TaskStatus
-from qinglian.orgs.models import PATH_END, Organisation, subtree_q
+from qinglian.orgs.models import PATH_END, Organisation, subtree_q, topmost
 
 
 def _counts(orgs: list[Organisation], year: int, on: date) -> dict[str, dict[str, int]]:
     """Per unit path: tasks due, accepted on time and overdue; one query for all the subtrees asked about."""
-    tops: list[Organisation] = []
-    for org in sorted(orgs, key=lambda o: o.path):
-        if not any(org.path.startswith(top.path) for top in tops):
-            tops.append(org)
+    tops = topmost(orgs)
     if not tops:
         return {}
     within = Q(pk__in=[])

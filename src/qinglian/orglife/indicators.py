@@ -32,16 +32,13 @@ from django.utils.translation import gettext as _
 
 from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
 from qinglian.orglife.compliance.table import Cell, compliance_table
-from qinglian.orgs.models import Organisation
+from qinglian.orgs.models import Organisation, topmost
 
 
 def _subtree_totals(orgs: Iterable[Organisation], year: int, on: date | None) -> dict[int, Cell]:
     """Each unit's subtree total over every kind: one table per topmost unit asked about."""
     wanted = sorted(orgs, key=lambda o: o.path)
-    tops: list[Organisation] = []
-    for org in wanted:
-        if not any(org.path.startswith(top.path) for top in tops):
-            tops.append(org)
+    tops = topmost(wanted)
     totals: dict[int, Cell] = {}
     for top in tops:
         table = compliance_table(scope=top, year=year, units=Organisation.objects.all(), on=on)

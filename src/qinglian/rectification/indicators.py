@@ -33,7 +33,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from qinglian.core.registry import RECORDS_LIMIT, IndicatorRecord, IndicatorRecords, registry
-from qinglian.orgs.models import STEP, Organisation, subtree_q
+from qinglian.orgs.models import STEP, Organisation, subtree_q, topmost
 from qinglian.rectification.models import Item
 from qinglian.rectification.vocab import ItemStatus
 
@@ -51,10 +51,7 @@ def _subtree_rows(orgs: list[Organisation], year: int, on: date) -> dict[int, li
     """Each unit's items (its subtree's), read in one query for all the units asked about."""
     if not orgs:
         return {}
-    tops: list[Organisation] = []
-    for org in sorted(orgs, key=lambda o: o.path):
-        if not any(org.path.startswith(top.path) for top in tops):
-            tops.append(org)
+    tops = topmost(orgs)
     wanted = {org.path: org.pk for org in orgs}
     found: dict[int, list[_Row]] = defaultdict(list)
     rows = (

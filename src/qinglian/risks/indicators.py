@@ -28,7 +28,7 @@ from operator import or_
 from django.utils import timezone
 
 from qinglian.core.registry import registry
-from qinglian.orgs.models import STEP, Organisation, subtree_q
+from qinglian.orgs.models import STEP, Organisation, subtree_q, topmost
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.risks.models import Post, RiskMeasure, RiskPoint
 from qinglian.risks.services.rounds import rounds_in_force
@@ -46,21 +46,13 @@ class _Unit:
     owned: int = 0
 
 
-def _tops(orgs: list[Organisation]) -> list[Organisation]:
-    tops: list[Organisation] = []
-    for org in sorted(orgs, key=lambda o: o.path):
-        if not any(org.path.startswith(top.path) for top in tops):
-            tops.append(org)
-    return tops
-
-
 def _gather(orgs: list[Organisation], year: int, on: date) -> dict[int, _Unit]:
     """Each asked unit's share of the register in force, read in three queries for all of them."""
     found: dict[int, _Unit] = defaultdict(_Unit)
     if not orgs:
         return found
     wanted = {org.path: org.pk for org in orgs}
-    within = reduce(or_, (subtree_q(top.path, "organisation__") for top in _tops(orgs)))
+    within = reduce(or_, (subtree_q(top.path, "organisation__") for top in topmost(orgs)))
 
     def units(path: str):
         for end in range(STEP, len(path) + 1, STEP):

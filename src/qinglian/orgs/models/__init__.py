@@ -15,6 +15,7 @@ from qinglian.orgs.models.tree import (
     OrganisationQuerySet,
     ancestor_paths,
     subtree_q,
+    topmost,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "Transfer",
     "ancestor_paths",
     "subtree_q",
+    "topmost",
 ]

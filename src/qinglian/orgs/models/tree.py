@@ -20,6 +20,15 @@ def subtree_q(path: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path + PATH_END})
 
 
+def topmost(orgs) -> list:
+    """The units among `orgs` that lie under none of the others, in path order (each subtree asked about once)."""
+    tops: list = []
+    for org in sorted(orgs, key=lambda o: o.path):
+        if not any(org.path.startswith(top.path) for top in tops):
+            tops.append(org)
+    return tops
+
+
 def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
     """The paths of the organisations above the one at `path`, top first, and its own unless told not to."""
     return [path[:end] for end in range(STEP, len(path) + (1 if include_self else 0), STEP)]

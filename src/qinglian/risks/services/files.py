@@ -48,7 +48,7 @@ from qinglian.core.registry import (
 )
 from qinglian.orgs.access import can, has_permission, nearest_holders, nearest_q
 from qinglian.orgs.filters import name_query
-from qinglian.orgs.models import PATH_END, CommitteePost, Member, Organisation, subtree_q
+from qinglian.orgs.models import PATH_END, CommitteePost, Member, Organisation, subtree_q, topmost
 from qinglian.orgs.services import Conflict
 from qinglian.orgs.vocab import ON_REGISTER
 from qinglian.risks.models import FileReviewer, FileSection, IntegrityFile, SectionEvent
@@ -720,10 +720,7 @@ def files_submitted_rate(*, orgs: Iterable[Organisation], year: int, on: date | 
     """Share of the cadres on the register of each unit's subtree whose file of `year` has every section
     submitted or beyond (as the sections stand now, handed in by `on`); None where the subtree has no cadre."""
     orgs = list(orgs)
-    tops: list[Organisation] = []
-    for org in sorted(orgs, key=lambda o: o.path):
-        if not any(org.path.startswith(top.path) for top in tops):
-            tops.append(org)
+    tops = topmost(orgs)
     if not tops:
         return {}
     within = Q(pk__in=[])
