@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Lint what exists: a fresh clone may not have every folder yet.
 LINT   := $(wildcard src tests bench conftest.py)
 
-.PHONY: run test setup lint bench browser clean
+.PHONY: run test setup setup-bench lint bench browser scale audit-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The benchmarks and the scale tests also need the load tools (aiohttp, locust, duckdb).
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+setup-bench: $(BENCH_STAMP)
 
 # The demo turns off two-factor enforcement unless the caller sets QINGLIAN_2FA_REQUIRED, so that
 # every demo login reaches its home page without an authenticator app.
@@ -35,13 +43,21 @@ browser: setup
 	@test -x /usr/bin/chromium || { echo "browser tests need /usr/bin/chromium: apt-get install chromium" >&2; exit 1; }
 	$(BIN)/pytest -m browser -q -p no:xdist
 
+# Servers, workers, faults and load at a reduced size, on PostgreSQL (DATABASE_URL, else the local
+# server at 127.0.0.1:5432 as postgres) with Redis at REDIS_URL (else 127.0.0.1:6379).
+scale: setup-bench
+	$(BIN)/pytest -m scale -q -p no:xdist
+
+# Known-vulnerable versions among the installed packages fail the run.
+audit-deps: setup-bench
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+
 lint: setup
 	$(BIN)/ruff check $(LINT)
 	$(BIN)/ruff format --check $(LINT)
 
-bench: setup
+bench: setup-bench
 	$(BIN)/python -m bench.pages
-	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m bench.evaluation_scoring
 	$(BIN)/python -m bench.evaluation_inputs
 
