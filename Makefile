@@ -48,9 +48,9 @@ browser: setup
 scale: setup-bench
 	$(BIN)/pytest -m scale -q -p no:xdist
 
-# Known-vulnerable versions among the installed packages fail the run.
+# Known-vulnerable versions among the installed packages fail the run (pip-audit and safety's list).
 audit-deps: setup-bench
-	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	bash .ci/audit-deps
 
 lint: setup
 	$(BIN)/ruff check $(LINT)
@@ -62,4 +62,4 @@ bench: setup-bench
 	$(BIN)/python -m bench.evaluation_inputs
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) .venv-audit data
