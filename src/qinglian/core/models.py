@@ -233,6 +233,9 @@ class Job(models.Model):
     result_file = models.CharField(_("result file"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Renewed every few seconds by the process running the job; a running job whose heartbeat stopped was
+    # abandoned by a worker that died (see core.jobs.job_reap_abandoned).
+    heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("background job")

@@ -15,11 +15,14 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisations and people")
 
     def ready(self):
+        from qinglian.core.jobs import job_abandoned
         from qinglian.core.registry import NavItem, registry
         from qinglian.orgs import access, demo, probation_reminders
         from qinglian.orgs.demo_transfers import load as load_demo_transfers
+        from qinglian.orgs.tasks import roster_abandoned
         from qinglian.orgs.transfer_hooks import transfer_member_section, transfer_reminders, transfer_todos
 
+        job_abandoned.connect(roster_abandoned, dispatch_uid="qinglian.orgs.roster_abandoned")
         registry.has_permission = access.has_permission
         registry.is_privileged = access.is_privileged
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="qinglian.orgs.roles")

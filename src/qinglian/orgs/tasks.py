@@ -86,3 +86,15 @@ def member_export_job(job_id: str) -> str:
             job_fail(job, message=str(exc))
             raise
     return name
+
+
+def roster_abandoned(sender, *, job, message, **kwargs) -> None:
+    """A worker died checking or saving a roster (core.jobs.job_abandoned): the import is failed with the job's
+    message, so that its page stops waiting. The save is one transaction, so the register is as it was."""
+    if job.kind not in ("roster.check", "roster.import"):
+        return
+    upload = RosterImport.objects.filter(
+        job=job, status__in=(RosterImport.Status.CHECKING, RosterImport.Status.IMPORTING)
+    )
+    for each in upload:
+        roster_fail(upload=each, message=message)

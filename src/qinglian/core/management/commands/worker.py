@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from qinglian.core.jobs import job_heartbeats_on, job_reap_abandoned
 from qinglian.core.tasks import schedule_due
 
 
@@ -20,9 +21,11 @@ class Command(BaseCommand):
         run_batch = self._rq_batch if settings.REDIS_URL else self._db_batch
         if not quiet:
             self.stdout.write("Worker started ({}).".format("RQ" if settings.REDIS_URL else "database queue"))
+        job_heartbeats_on()
         try:
             while True:
                 close_old_connections()
+                job_reap_abandoned()  # jobs left "running" by a worker that died
                 schedule_due()
                 run_batch()
                 if once:
