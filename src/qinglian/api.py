@@ -21,6 +21,13 @@ from qinglian.accounts.api import router as accounts_router
 from qinglian.accounts.middleware import second_factor_missing
 from qinglian.accounts.services import BadToken, token_authenticate
 from qinglian.core.api import router as core_router
+from qinglian.core.api_errors import RefusingParser, document_errors
+from qinglian.core.middleware_db import (
+    RETRY_AFTER_SECONDS,
+    close_broken_connections,
+    database_unavailable,
+    unavailable_message,
+)
 from qinglian.discipline.api import portal_router as discipline_portal_router
 from qinglian.discipline.api import router as discipline_router
 from qinglian.duties.api import router as duties_router
@@ -78,7 +85,15 @@ class TwoFactorMissing(Exception):
     """A privileged user's session has not passed the second factor yet."""
 
 
-api = NinjaAPI(
+class QinglianAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # The error answers come from the exception handlers below, so they are declared here once for all.
+        schema = super().get_openapi_schema(**kwargs)
+        document_errors(schema)
+        return schema
+
+
+api = QinglianAPI(
     title="Qinglian API",
     version="1.0.0",
     description="Qinglian's REST API. Every endpoint returns only what the caller's roles allow.",
@@ -88,6 +103,7 @@ api = NinjaAPI(
     # Swagger UI's default validator badge loads an image from validator.swagger.io: none on an intranet.
     docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
+    parser=RefusingParser(),
 )
 
 
@@ -163,6 +179,11 @@ def _conflict(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
+    if database_unavailable(exc):
+        close_broken_connections()
+        response = error(request, 503, "unavailable", unavailable_message())
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("API error on %s", request.path)
     return error(request, 500, "server_error", _("Something went wrong; the error has been logged."))
 

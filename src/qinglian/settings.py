@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "qinglian.accounts.middleware.TwoFactorRequiredMiddleware",
     "qinglian.orgs.middleware.ScopeMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its refusal is a full page in the reader's language, and before any view reads the body.
+    "qinglian.core.uploads.UploadLimitMiddleware",
+    "qinglian.core.middleware_db.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "qinglian.urls"
@@ -258,16 +261,27 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it even before collectstatic
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploads are kept by a storage that turns a full disk into a clear refusal and leaves no half-written file.
+STORAGES = {
+    "default": {"BACKEND": "qinglian.core.uploads.MediaStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 if not DEBUG:
     # Hashed, compressed copies made by collectstatic (run by `qinglian serve`), cached forever.
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("QINGLIAN_MEDIA_DIR") or DATA_DIR / "media")
 EXPORT_DIR = DATA_DIR / "exports"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MB", 25, minimum=1) * 1024 * 1024
+# A request carrying files is refused (413) once it is larger than this, before its body is read.
+FILE_UPLOAD_MAX_SIZE = env_int("UPLOAD_FILE_MAX_MB", 50, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "qinglian.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# A spreadsheet to import may unpack to at most this much (see reports.xlsx.package_check).
+XLSX_MAX_UNPACKED = env_int("XLSX_MAX_UNPACKED_MB", 600, minimum=1) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +18,7 @@ from qinglian.core import tasks
 from qinglian.core.audit import audit_filter, audit_record
 from qinglian.core.forms import AuditFilterForm, RuleReviseForm
 from qinglian.core.jobs import job_create, job_enqueue
+from qinglian.core.middleware_db import database_unavailable, unavailable_response
 from qinglian.core.models import Job, Notification, Rule
 from qinglian.core.notify import notification_mark_read
 from qinglian.core.registry import registry
@@ -177,6 +180,8 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if database_unavailable(sys.exc_info()[1]):  # raised before the view (session, user, scope): a 503 too
+        return unavailable_response(request, sys.exc_info()[1])
     return render(
         request,
         "core/error.html",
