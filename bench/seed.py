@@ -1,7 +1,7 @@
 """Province-scale register data: an organisation tree and its members, loaded in bulk.
 
-    python -m bench.seed --scale small|province|xl [--seed 1] [--data-dir DIR] [--replace]
-                         [--password demo123] [--keep-indexes]
+    python -m bench.seed --scale tiny|small|province|xl [--seed 1] [--data-dir DIR] [--replace]
+                         [--password demo123] [--keep-indexes] [--no-records | --records-only]
 
 Uses the configured database (DATABASE_URL, else SQLite in QINGLIAN_DATA_DIR or --data-dir):
 runs migrate, then writes a vertical agency system -- the root committee, provincial-level
@@ -17,6 +17,11 @@ and foreign keys dropped during the load and rebuilt after it (--keep-indexes le
 compare). The same --seed gives the same rows on either database. Prints JSON: counts and seconds.
 Refuses to touch a database that already holds organisations unless --replace is given, which
 empties the register first (organisations and everything that refers to them).
+
+After the register come the records of every module (bench/seed_records.py: meetings with their
+attendance, talks, study records, an exam's answers, practice, tasks, rectification items, risk
+points, integrity files, reports and clues, survey values); --no-records leaves them out, and
+--records-only adds them to a register seeded before (--replace first empties the records).
 """
 
 from __future__ import annotations
@@ -38,6 +43,16 @@ from pathlib import Path
 # branch, branches directly under a city, Party groups per branch, general branches of each
 # provincial organ, members). Ranges are inclusive and drawn per unit.
 SCALES = {
+    "tiny": dict(
+        provinces=1,
+        cities=2,
+        general=(2, 3),
+        branches=(2, 4),
+        direct=(2, 3),
+        groups=(0, 3),
+        organ=(1, 1),
+        members=600,
+    ),
     "small": dict(
         provinces=3,
         cities=4,
@@ -197,6 +212,13 @@ def main() -> int:
     ap.add_argument("--password", default="demo123", help="password of the bench_* logins")
     ap.add_argument("--keep-indexes", action="store_true", help="load with the indexes in place (to compare)")
     ap.add_argument("--out", help="also write the JSON here")
+    records = ap.add_mutually_exclusive_group()
+    records.add_argument(
+        "--records", action=argparse.BooleanOptionalAction, default=True, help="the modules' records (default: on)"
+    )
+    records.add_argument(
+        "--records-only", action="store_true", help="add the records to a register seeded before, keeping its members"
+    )
     args = ap.parse_args()
 
     if args.data_dir:
@@ -209,9 +231,17 @@ def main() -> int:
     import django
 
     django.setup()
-    result = seed(
-        scale=args.scale, seed=args.seed, replace=args.replace, password=args.password, keep_indexes=args.keep_indexes
-    )
+    if args.records_only:
+        result = seed_records_only(seed=args.seed, replace=args.replace, keep_indexes=args.keep_indexes)
+    else:
+        result = seed(
+            scale=args.scale,
+            seed=args.seed,
+            replace=args.replace,
+            password=args.password,
+            keep_indexes=args.keep_indexes,
+            records=args.records,
+        )
     if result is None:
         return 2
     text = json.dumps(result, indent=2, ensure_ascii=False)
@@ -221,7 +251,9 @@ def main() -> int:
     return 0
 
 
-def seed(*, scale: str, seed: int, replace: bool, password: str, keep_indexes: bool) -> dict | None:
+def seed(
+    *, scale: str, seed: int, replace: bool, password: str, keep_indexes: bool, records: bool = True
+) -> dict | None:
     from django.core.management import call_command
     from django.db import connection
 
@@ -267,10 +299,15 @@ def seed(*, scale: str, seed: int, replace: bool, password: str, keep_indexes: b
         logins = make_logins(tree, password)
     with clock("analyze"):
         loader.analyze([Organisation, Member])
+    record_counts = None
+    if records:
+        from bench.seed_records import seed_records
+
+        record_counts = seed_records(loader=loader, seed=seed, seconds=seconds)
     seconds["total"] = round(time.perf_counter() - started, 2)
 
     kinds = dict(Organisation.objects.values_list("kind").annotate(n=models_count()).order_by())
-    return {
+    result = {
         "scale": scale,
         "seed": seed,
         "database": connection.vendor,
@@ -286,6 +323,49 @@ def seed(*, scale: str, seed: int, replace: bool, password: str, keep_indexes: b
         "load_average_1m": round(os.getloadavg()[0], 2),
         "logins": logins,
         "password": password,
+    }
+    if record_counts is not None:
+        result["records"] = record_counts
+    return result
+
+
+def seed_records_only(*, seed: int, replace: bool, keep_indexes: bool) -> dict | None:
+    """Add the modules' records to the register already in the database (seeded by this script before)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.seed_records import record_models, seed_records
+    from qinglian.orgs.models import Member, Organisation
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    clock = Clock(seconds)
+    with clock("migrate"):
+        call_command("migrate", interactive=False, verbosity=0)
+    where = f"{connection.vendor}: {connection.settings_dict['NAME']}"
+    if not Organisation.objects.exists():
+        print(f"The database ({where}) holds no register: seed it first (without --records-only).", file=sys.stderr)
+        return None
+    if any(model.objects.exists() for model in record_models()):
+        if not replace:
+            print(
+                f"The database ({where}) already holds records; pass --replace to empty them and seed them again.",
+                file=sys.stderr,
+            )
+            return None
+        with clock("empty_records"):
+            empty_tables(record_models())
+    loader = Loader(connection, keep_indexes=keep_indexes)
+    counts = seed_records(loader=loader, seed=seed, seconds=seconds)
+    seconds["total"] = round(time.perf_counter() - started, 2)
+    return {
+        "seed": seed,
+        "database": connection.vendor,
+        "indexes_during_load": "kept" if keep_indexes else "dropped and rebuilt",
+        "register": {"organisations": Organisation.objects.count(), "members": Member.objects.count()},
+        "records": counts,
+        "seconds": {k: round(v, 2) for k, v in seconds.items()},
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -320,13 +400,18 @@ class Clock:
 
 
 def empty_register() -> None:
+    from qinglian.orgs.models import Organisation
+
+    empty_tables([Organisation])
+
+
+def empty_tables(models) -> None:
+    """Empty the models' tables and every table that refers to them, directly or through another such table."""
     from django.apps import apps
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
-    from qinglian.orgs.models import Organisation
-
-    doomed = {Organisation}
+    doomed = set(models)
     grew = True
     while grew:
         grew = False
@@ -637,18 +722,39 @@ class Loader:
     def __init__(self, connection, *, keep_indexes: bool):
         self.connection = connection
         self.keep_indexes = keep_indexes
+        self.utc_suffix = "+00" if connection.vendor == "postgresql" else ""
 
     def constants(self, model, columns: list[str]) -> tuple[list[str], tuple]:
+        """The columns the rows leave out, with their defaults. Times that default to now get CREATED_AT (and days
+        TODAY), so that the same seed gives the same rows; a required column without a default is refused."""
+        from django.db import models
+
         names, values = [], []
         for field in model._meta.concrete_fields:
             if field.column in columns or field.primary_key:
                 continue
-            value = field.get_default()
+            computed = field.has_default() and callable(field.default)
+            if isinstance(field, models.DateTimeField) and (computed or field.auto_now or field.auto_now_add):
+                value = CREATED_AT
+            elif isinstance(field, models.DateField) and computed:
+                value = TODAY
+            else:
+                value = field.get_default()
             if value is None and not field.null:
-                value = CREATED_AT  # auto_now timestamps
+                raise ValueError(f"{model._meta.db_table}.{field.column} is required and has no default: give it")
             names.append(field.column)
             values.append(field.get_db_prep_save(value, self.connection))
         return names, tuple(values)
+
+    def stamp(self, moment: datetime) -> str:
+        """A UTC time as a column value: with its offset for PostgreSQL, naive UTC for SQLite (as Django stores it)."""
+        return moment.isoformat(" ", "seconds")[:19] + self.utc_suffix
+
+    def next_id(self, model) -> int:
+        """The first free primary key of the model's table, for rows that name their ids (children refer to them)."""
+        from django.db.models import Max
+
+        return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
 
     def load(self, model, columns: list[str], rows, seconds: dict, label: str) -> None:
         from django.db import transaction
