@@ -1,3 +1,4 @@
+import fcntl
 import os
 import re
 import subprocess
@@ -38,7 +39,12 @@ class Command(BaseCommand):
         if with_worker:
             worker = subprocess.Popen([sys.executable, "-m", "qinglian.cli", "worker", "--quiet"])
         if not settings.DEBUG:
-            subprocess.run([sys.executable, "-m", "qinglian.cli", "collectstatic", "--noinput", "-v0"], check=True)
+            # Several servers may share one data folder (docs/deploy.md): one collects at a time, the others
+            # wait and then find the files in place.
+            settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+            with open(settings.STATIC_ROOT / ".collectstatic.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                subprocess.run([sys.executable, "-m", "qinglian.cli", "collectstatic", "--noinput", "-v0"], check=True)
         self.stdout.write(f"Serving on http://{bind}/  (Ctrl-C stops)")
         command = [
             sys.executable,
