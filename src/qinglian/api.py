@@ -28,6 +28,7 @@ from qinglian.core.middleware_db import (
     database_unavailable,
     unavailable_message,
 )
+from qinglian.core.uploads import StorageFull
 from qinglian.discipline.api import portal_router as discipline_portal_router
 from qinglian.discipline.api import router as discipline_router
 from qinglian.duties.api import router as duties_router
@@ -156,6 +157,11 @@ def _field(loc) -> str | None:
 def _invalid(request, exc):
     details = [{"field": _field(e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors]
     return error(request, 422, "invalid", _("Some values are not valid."), details)
+
+
+@api.exception_handler(StorageFull)
+def _storage_full(request, exc):
+    return error(request, 507, "storage_full", exc.messages[0])
 
 
 @api.exception_handler(DjangoValidationError)

@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "qinglian.accounts.middleware.TwoFactorRequiredMiddleware",
     "qinglian.orgs.middleware.ScopeMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Last, so that its refusal is a full page in the reader's language, and before any view reads the body.
+    # Late, so that its refusal is a full page in the reader's language; before any view reads the body.
     "qinglian.core.uploads.UploadLimitMiddleware",
     "qinglian.core.middleware_db.DatabaseUnavailableMiddleware",
 ]

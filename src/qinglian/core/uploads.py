@@ -2,18 +2,30 @@
 
 Shared by every module that keeps files people upload as records (meeting attachments, evidence of
 rectification and of tasks). The stored name is random; the name the user gave is only shown.
+
+Also the limits every upload meets before a view sees it: a request larger than FILE_UPLOAD_MAX_SIZE is answered
+413 without its body being read (`UploadLimitMiddleware`, `LimitedUploadHandler`), and the upload folder's storage
+turns a full disk into `StorageFull`, leaving no half-written file (`MediaStorage`, `write_file`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import re
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,3 +117,118 @@ def upload_accept(file, *, name: str = "", field: str = "file") -> tuple[str, st
 def stored_name(content_type: str) -> str:
     """A random file name under which an upload is stored (the user's name never reaches the file system)."""
     return f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}{ALLOWED_TYPES[content_type]}"
+
+
+# -- limits on the request and on the disk ----------------------------------------------------------------------
+
+
+def _too_large_message(limit: int) -> str:
+    return _("The upload is larger than {max} MB, the most the server accepts. Nothing was saved.").format(
+        max=limit // (1024 * 1024)
+    )
+
+
+class UploadTooLarge(Exception):
+    """A request's files exceed FILE_UPLOAD_MAX_SIZE; raised before (or as soon as) the excess is read."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(_too_large_message(limit))
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: refuses a multipart body larger than FILE_UPLOAD_MAX_SIZE, by its declared
+    length before anything is read, and by the bytes actually received (a body that lies about its length)."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.limit = settings.FILE_UPLOAD_MAX_SIZE
+        self.received = 0
+        if content_length > self.limit:
+            raise UploadTooLarge(self.limit)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            raise UploadTooLarge(self.limit)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _refusal(request, status: int, code: str, title: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    return render(request, "core/error.html", {"status": status, "title": title, "message": message}, status=status)
+
+
+class UploadLimitMiddleware:
+    """Answer 413 to a request whose body is larger than FILE_UPLOAD_MAX_SIZE without reading it (the server never
+    writes the upload to disk), and parse a multipart body here, before any view, so that the upload handler's
+    refusal becomes that answer too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.FILE_UPLOAD_MAX_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        refused = length > limit
+        if not refused and request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                request.FILES  # noqa: B018 - parsing is the point: the handler refuses while it reads
+            except UploadTooLarge:
+                refused = True
+        if refused:
+            response = _refusal(request, 413, "too_large", _("Upload too large"), _too_large_message(limit))
+            # The rest of the body is not read: tell the client to stop sending it.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
+
+
+class StorageFull(ValidationError):
+    """The upload folder's disk (or quota) is full; the partial file has been removed."""
+
+    def __init__(self):
+        super().__init__(
+            _("The server's storage is full; nothing was saved. Tell your administrator."), code="storage_full"
+        )
+
+
+FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class MediaStorage(FileSystemStorage):
+    """The upload folder: a write that fails for want of space removes what it wrote and raises StorageFull, which
+    forms show as an error and the API answers with 507; the service's transaction then leaves no row either."""
+
+    def _save(self, name, content):
+        try:
+            return super()._save(name, content)
+        except OSError as exc:
+            if exc.errno not in FULL_ERRNOS:
+                raise
+            # FileSystemStorage created the file exclusively under this name: what is there is our partial copy.
+            with contextlib.suppress(OSError):
+                os.remove(self.path(name))
+            raise StorageFull from None
+
+
+def write_file(path, data: bytes | str | Iterable[bytes]) -> None:
+    """Write a whole file into the upload folder (an upload kept for its check, an import's checked rows): on a full
+    disk the partial file is removed and StorageFull raised."""
+    chunks = [data.encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
+    try:
+        with open(path, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        if exc.errno in FULL_ERRNOS:
+            raise StorageFull from None
+        raise

@@ -7,12 +7,15 @@ register is never run as a formula by the spreadsheet that opens the export.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -27,7 +30,12 @@ MAX_ROWS = 1_048_575
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A workbook is a zip: refuse one that would unpack to more than this (a "zip bomb" or a sheet far
 # beyond what an import takes) before the reader tries to hold it in memory.
-MAX_UNPACKED = 600 * 1024 * 1024
+MAX_UNPACKED = 600 * 1024 * 1024  # the default of the XLSX_MAX_UNPACKED setting
+MAX_PARTS = 1000
+MAX_RATIO = 200  # real sheets compress 5-30 times; deflate's limit is about 1,000
+MAX_COLUMNS = 60  # the widest template has 22
+MAX_CELLS = 20_000_000
+SCAN_CHUNK = 4 * 1024 * 1024
 LISTS_SHEET = "_lists"
 
 
@@ -146,33 +154,167 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def _numbers_above(limit: int) -> str:
+    """A regular expression matching the decimal numbers (without leading zeros) greater than `limit`."""
+    digits = str(limit)
+    parts = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            low = int(ch) + 1 if i else max(int(ch) + 1, 1)
+            parts.append(f"{digits[:i]}[{low}-9][0-9]{{{len(digits) - i - 1}}}")
+    return "|".join(parts)
+
+
+def _columns_above(limit: int) -> str:
+    """A regular expression matching the column letters (A, ..., Z, AA, ...) of columns after the `limit`th."""
+    parts = ["[A-Z]{3,}"]
+    if limit < 26:
+        parts.append(f"[{chr(65 + limit)}-Z]")
+    for first in range(1, 27):
+        low = limit - first * 26 + 1  # the least second letter (1 = A) that passes the limit
+        if low <= 1:
+            parts.append(f"{chr(64 + first)}[A-Z]")
+        elif low <= 26:
+            parts.append(f"{chr(64 + first)}[{chr(64 + low)}-Z]")
+    return "|".join(parts)
+
+
+def first_sheet(book: zipfile.ZipFile) -> str | None:
+    """The path in the package of the workbook's first sheet (the one imports read), or None."""
+    try:
+        workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError):
+        return None
+    first = re.search(r"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"", workbook)
+    if not first:
+        return None
+    for rel in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        if f'Id="{first.group(1)}"' in tag:
+            found = re.search(r'Target="([^"]+)"', tag)
+            if found:
+                target = found.group(1)
+                return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+@dataclass
+class Package:
+    """What `package_check` learned of a workbook without unpacking it into memory."""
+
+    first_sheet: str | None
+    merged: list[str] = field(default_factory=list)  # the first sheet's merged ranges ("A2:A3")
+
+
+def _unreadable(exc) -> XlsxError:
+    return XlsxError(_("The workbook cannot be read ({error}). Is it damaged?").format(error=exc))
+
+
+def package_check(data: bytes, *, max_rows: int, max_unpacked: int | None = None) -> Package:
+    """Refuse, cheaply, a workbook that would cost the reader more than an import is worth; raises XlsxError.
+
+    A .xlsx is a zip. Its central directory gives every part's size before anything is unpacked, so a "zip bomb"
+    (a few MB that unpack to GBs), a part compressed beyond any real sheet's ratio and a package of thousands of
+    parts are refused having read only that directory. The first sheet is then streamed through, a few MB at a
+    time and never held whole, looking for a cell placed beyond the rows or columns an import takes: the reader
+    builds a dense table from the first to the last cell, so one cell at XFD1048576 would ask for 17 billion.
+    """
+    limit = settings.XLSX_MAX_UNPACKED if max_unpacked is None else max_unpacked
+    if not data.startswith(b"PK"):
+        raise XlsxError(_("The file is not an Excel workbook (.xlsx). Save it as .xlsx and try again."))
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        entries = book.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        raise _unreadable(exc) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    too_big = _(
+        "The workbook unpacks to more than {max} MB, more than an import can take. Split it into smaller files."
+    ).format(max=limit // (1024 * 1024))
+    if unpacked > limit:
+        raise XlsxError(too_big)
+    if len(entries) > MAX_PARTS:
+        raise XlsxError(
+            _("The workbook holds {n} parts; a spreadsheet has a few dozen. Is it damaged?").format(n=len(entries))
+        )
+    for entry in entries:
+        if entry.file_size > MAX_RATIO * max(entry.compress_size, 1) and entry.file_size > 1024 * 1024:
+            raise XlsxError(too_big)
+    path = first_sheet(book)
+    if path is None:
+        return Package(first_sheet=None)
+    far = re.compile(
+        rb'\sr="(?:(?:%s)[0-9]+|[A-Z]{0,3}(?:%s))"'
+        % (_columns_above(MAX_COLUMNS).encode(), _numbers_above(max_rows + 1).encode())
+    )
+    merge = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+    merged: list[bytes] = []
+    tail = b""
+    cells = refs = rows = 0
+    read = 0
+    try:
+        with book.open(path) as sheet:
+            while chunk := sheet.read(SCAN_CHUNK):
+                read += len(chunk)
+                if read > limit:  # the directory understated the size
+                    raise XlsxError(too_big)
+                window = tail + chunk
+                found = far.search(window)
+                if found:
+                    raise XlsxError(
+                        _(
+                            "The first sheet has a cell beyond row {rows} or column {columns} ({cell}): an import "
+                            "takes at most {n} rows of {columns} columns. Delete what lies beyond, or split the file."
+                        ).format(
+                            rows=max_rows + 1,
+                            columns=_column_letter(MAX_COLUMNS - 1),
+                            n=max_rows,
+                            cell=found.group(0)[4:-1].decode("ascii", "replace"),
+                        )
+                    )
+                merged += merge.findall(window)
+                cells += chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")
+                refs += chunk.count(b' r="')
+                rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+                tail = chunk[-64:]
+    except KeyError:
+        return Package(first_sheet=None)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, ValueError) as exc:
+        raise _unreadable(exc) from None
+    # Cells written without a reference take the next column: a row of them widens the whole table.
+    implied = max(cells - (refs - rows), 0)
+    if rows > max_rows + 1 or (implied and (max_rows + 1) * (MAX_COLUMNS + implied) > MAX_CELLS):
+        raise XlsxError(
+            _("The sheet has more than {max} rows, or cells without their position. Save it again from Excel.").format(
+                max=max_rows
+            )
+        )
+    return Package(first_sheet=path, merged=sorted({m.decode() for m in merged}))
+
+
 def read_rows(
-    source: IO[bytes] | bytes, *, max_rows: int, max_unpacked: int = MAX_UNPACKED
+    source: IO[bytes] | bytes, *, max_rows: int, max_unpacked: int | None = None
 ) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     """Headers of the first sheet and its data rows as (row number in the sheet, values).
 
     Blank rows are skipped; text is stripped and whole numbers come back as int. Raises XlsxError
-    for a file that is not a readable .xlsx, an empty sheet, or too many rows.
+    for a file that is not a readable .xlsx (see `package_check`), an empty sheet, or too many rows.
     """
     data = source if isinstance(source, bytes) else source.read()
-    if not data.startswith(b"PK"):
-        raise XlsxError(_("The file is not an Excel workbook (.xlsx). Save it as .xlsx and try again."))
-    try:
-        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise XlsxError(_("The workbook cannot be read ({error}). Is it damaged?").format(error=exc)) from None
-    if unpacked > max_unpacked:
-        raise XlsxError(
-            _("The workbook unpacks to {n} MB, more than an import can take ({max} MB). Split the file.").format(
-                n=unpacked // (1024 * 1024), max=max_unpacked // (1024 * 1024)
-            )
-        )
+    package_check(data, max_rows=max_rows, max_unpacked=max_unpacked)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
         table = sheet.to_python(skip_empty_area=False)
-    except (CalamineError, ValueError, OSError) as exc:
-        raise XlsxError(_("The workbook cannot be read ({error}). Is it damaged?").format(error=exc)) from None
+    except (CalamineError, ValueError, OSError, OverflowError) as exc:
+        raise _unreadable(exc) from None
+    except BaseException as exc:
+        # The reader's Rust code panics on some values (a date millions of years away); pyo3 raises that as
+        # PanicException, which derives from BaseException and cannot be imported by name.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _unreadable(exc) from None
     if not table or not any(str(v).strip() for v in table[0]):
         raise XlsxError(_("The first sheet is empty: the first row must hold the column headers."))
     if len(table) - 1 > max_rows:

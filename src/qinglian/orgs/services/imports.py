@@ -34,6 +34,7 @@ from qinglian.core.audit import audit_record
 from qinglian.core.jobs import job_create
 from qinglian.core.lib import idcard
 from qinglian.core.lib.dates import add_years
+from qinglian.core.uploads import write_file
 from qinglian.orgs import access
 from qinglian.orgs.models import Member, Organisation, RosterImport, subtree_q
 from qinglian.orgs.vocab import ETHNICITIES, CadreLevel, Education, MemberStatus
@@ -212,9 +213,7 @@ def roster_upload(*, owner, organisation: Organisation, mode: str, file, lang: s
     folder = imports_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stored_as = f"{uuid.uuid4().hex}.xlsx"
-    with open(folder / stored_as, "wb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
+    write_file(folder / stored_as, file.chunks())
     upload = RosterImport.objects.create(
         owner=owner, organisation=organisation, mode=mode, file_name=name, stored_as=stored_as
     )
@@ -473,7 +472,7 @@ def roster_check(*, upload: RosterImport, progress: Callable[[int, int], None] |
                           total=0)  # fmt: skip
     rows = [[row[key] for key in KEPT] for row in plan]
     # Dates become ISO text through `default`, called only for them, not for every cell.
-    _checked_path(upload).write_text(json.dumps(rows, ensure_ascii=False, default=_iso), encoding="utf-8")
+    write_file(_checked_path(upload), json.dumps(rows, ensure_ascii=False, default=_iso))
     upload.status = RosterImport.Status.READY
     upload.errors = []
     upload.error_count = 0

@@ -37,6 +37,7 @@ from qinglian.core.jobs import job_create, job_enqueue
 from qinglian.core.lib import idcard
 from qinglian.core.models import Job
 from qinglian.core.rules import rule_value
+from qinglian.core.uploads import write_file
 from qinglian.orgs.access import can
 from qinglian.orgs.models import Member, Organisation, subtree_q
 from qinglian.orgs.services import Conflict
@@ -428,7 +429,7 @@ def supplier_import_upload(*, organisation: Organisation, actor, name: str, data
     if not errors:
         _imports_dir().mkdir(parents=True, exist_ok=True)
         plan = [{"row": number, **record} for number, record in parsed.rows]
-        _plan_path(job).write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+        write_file(_plan_path(job), json.dumps(plan, ensure_ascii=False))
     Job.objects.filter(pk=job.pk).update(total=len(parsed.rows))
     job.total = len(parsed.rows)
     audit_record(

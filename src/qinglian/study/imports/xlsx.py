@@ -3,9 +3,7 @@ problem named by row and column, and writing questions back in the same layout (
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from qinglian.reports.imports import CellError, Column, RowError, parse_workbook, template_sheet
-from qinglian.reports.xlsx import Sheet, XlsxError, workbook_bytes
+from qinglian.reports.xlsx import Sheet, XlsxError, package_check, workbook_bytes
 from qinglian.study.imports.common import (
     DIFFICULTY_TEXT,
     MAX_QUESTIONS,
@@ -222,38 +220,16 @@ def _label(key: str) -> str:
     return str(LABELS[key].header)
 
 
-def merged_ranges(data: bytes) -> list[str]:
+def merged_ranges(data: bytes, *, max_rows: int = MAX_QUESTIONS) -> list[str]:
     """The merged ranges of the first sheet that reach below the header row (calamine cannot see merges).
 
-    Read from the sheet's XML (`<mergeCell ref="A2:A3"/>`), which is cheaper than opening the workbook with openpyxl.
+    Read by the shared package check, which streams the sheet's XML (`<mergeCell ref="A2:A3"/>`) once it has
+    refused a zip bomb; raises XlsxError as that check does.
     """
-    try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return []
-    first = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
-    if not first:
-        return []
-    target = None
-    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = rel.group(0)
-        if f'Id="{first.group(1)}"' in tag:
-            found = re.search(r'Target="([^"]+)"', tag)
-            target = found.group(1) if found else None
-    if not target:
-        return []
-    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    try:
-        sheet = book.read(path)
-    except KeyError:
-        return []
     ranges = []
-    for ref in re.findall(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"", sheet):
-        last_row = int(re.findall(rb"\d+", ref)[-1])
-        if last_row >= 2:
-            ranges.append(ref.decode())
+    for ref in package_check(data, max_rows=max_rows).merged:
+        if int(re.findall(r"\d+", ref)[-1]) >= 2:
+            ranges.append(ref)
     return ranges
 
 
@@ -349,7 +325,7 @@ def _short_answers_without_key(parsed) -> list[RowError]:
 
 def read_workbook(data: bytes, *, max_rows: int = MAX_QUESTIONS) -> Parsed:
     """Every question of the first sheet, or the problems found; XlsxError for a file that cannot be taken at all."""
-    merged = merged_ranges(data)
+    merged = merged_ranges(data, max_rows=max_rows)
     if merged:
         raise XlsxError(
             _(

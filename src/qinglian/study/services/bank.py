@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from qinglian.core.audit import audit_record
 from qinglian.core.jobs import job_create
 from qinglian.core.models import Job
+from qinglian.core.uploads import write_file
 from qinglian.orgs.access import can, grants, scope_q
 from qinglian.orgs.models import Organisation, ancestor_paths
 from qinglian.orgs.services import Conflict
@@ -443,7 +444,7 @@ def bank_import_upload(
         folder = _imports_dir()
         folder.mkdir(parents=True, exist_ok=True)
         rows = [item.as_dict() for item in parsed.items]
-        _plan_path(job).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        write_file(_plan_path(job), json.dumps(rows, ensure_ascii=False))
     Job.objects.filter(pk=job.pk).update(total=len(parsed.items))
     audit_record(
         actor=actor,
