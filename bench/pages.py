@@ -14,11 +14,11 @@ import argparse
 import io
 import json
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.common import measure
 
 
 def main() -> int:
@@ -94,25 +94,6 @@ def main() -> int:
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     return 0
-
-
-def measure(client, url: str, repeat: int, capture, connection) -> dict:
-    client.get(url)  # warm caches and the connection
-    times, queries, status = [], 0, None
-    for _ in range(repeat):
-        with capture(connection) as ctx:
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-        queries, status = len(ctx.captured_queries), response.status_code
-    times.sort()
-    return {
-        "url": url,
-        "status": status,
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-        "queries": queries,
-    }
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.pages import measure
+from bench.common import measure
 
 BUDGET_MS = 200
 
