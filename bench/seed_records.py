@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -184,6 +185,8 @@ class Writer:
         with self.clock(label):
             self.loader.load(model, columns, counted(), self.seconds, label)
         self.counts[label] = self.counts.get(label, 0) + counter[0]
+        # A province takes many minutes: say how far it got, on stderr (the JSON on stdout stays clean).
+        print(f"{label}: {counter[0]:,} rows in {self.seconds[label]:.1f} s", file=sys.stderr, flush=True)
         if model not in self.models:
             self.models.append(model)
         return counter[0]
@@ -276,8 +279,9 @@ def orglife(w: Writer) -> None:
     )
     stamp = w.at
 
-    def branch_rows(branch: Branch, meeting_id: int):
-        """The branch's meetings, attendance and minutes; a stream of its own, so each pass below makes the same."""
+    def branch_rows(branch: Branch, meeting_id: int, with_attendees: bool):
+        """The branch's meetings, attendance and minutes; a stream of its own, so each pass below makes the same
+        (the passes for meetings and minutes only count who came, with the same draws)."""
         rng = random.Random(f"qinglian-bench-{w.seed}-meetings-{branch.id}")
         secretary = branch.committee[0] if branch.committee else None
         recorder = branch.committee[1] if len(branch.committee) > 1 else None
@@ -290,6 +294,9 @@ def orglife(w: Writer) -> None:
             topic = rng.choice(topics)
             starts, ends = stamp(day, 14, 30), stamp(day, 16, 30)
             present = 0
+            if held and not with_attendees:
+                present = sum(rng.random() >= 0.08 for _member in invited)
+                invited = ()
             for member in invited:
                 if not held:
                     attendees.append((meeting_id, member, "pending", None, "", "", "unknown", None, "", ""))
@@ -317,7 +324,7 @@ def orglife(w: Writer) -> None:
                         )
                     )
                     present += 1
-            invitees = len(invited)
+            invitees = len(branch.committee if kind == "committee_meeting" else branch.members)
             meetings.append(
                 (
                     meeting_id,
@@ -365,7 +372,7 @@ def orglife(w: Writer) -> None:
         """One of the three tables, made branch by branch (memory stays flat at province scale)."""
         meeting_id = first_id
         for branch in w.register.branches:
-            made = branch_rows(branch, meeting_id)
+            made = branch_rows(branch, meeting_id, part == 1)
             meeting_id += len(made[0])
             yield from made[part]
 
