@@ -16,6 +16,7 @@ from the environment, so CI and a developer's machine run the same tests.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import shutil
@@ -35,22 +36,22 @@ PGUSER = os.environ.get("PGUSER", "postgres")
 REDIS_BASE = os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379")
 
 
-def admin_connection():
-    return psycopg.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname="postgres", autocommit=True)
+def admin_connection(host: str = PGHOST, port: str = PGPORT):
+    return psycopg.connect(host=host, port=port, user=PGUSER, dbname="postgres", autocommit=True)
 
 
-def database_url(name: str) -> str:
-    return f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{name}"
+def database_url(name: str, host: str = PGHOST, port: str = PGPORT) -> str:
+    return f"postgres://{PGUSER}@{host}:{port}/{name}"
 
 
-def drop_database(name: str) -> None:
-    with admin_connection() as conn:
+def drop_database(name: str, host: str = PGHOST, port: str = PGPORT) -> None:
+    with admin_connection(host, port) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def create_database(name: str) -> None:
-    drop_database(name)
-    with admin_connection() as conn:
+def create_database(name: str, host: str = PGHOST, port: str = PGPORT) -> None:
+    drop_database(name, host, port)
+    with admin_connection(host, port) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
@@ -70,11 +71,16 @@ def wait_http(url: str, seconds: float = 90) -> None:
 
 
 class Stack:
-    def __init__(self, name: str, *, redis_db: int, tasks_immediate: bool = False):
+    def __init__(
+        self, name: str, *, redis_db: int, tasks_immediate: bool = False, pg_host: str = PGHOST, pg_port: str = PGPORT
+    ):
+        """`pg_host`/`pg_port`: another PostgreSQL server than the shared one (a private cluster that a test may
+        stop and start)."""
         self.name = f"qinglian_scale_{name}_{os.getpid()}"
+        self.pg = (pg_host, str(pg_port))
         self.redis_url = f"{REDIS_BASE}/{redis_db}"
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"qinglian-scale-{name}-"))
-        self.url = database_url(self.name)
+        self.url = database_url(self.name, *self.pg)
         self.processes: list[subprocess.Popen] = []
         self.logs: dict[int, Path] = {}
         self.tasks_immediate = tasks_immediate
@@ -82,7 +88,7 @@ class Stack:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def __enter__(self) -> Stack:
-        create_database(self.name)
+        create_database(self.name, *self.pg)
         self.flush_redis()
         # Development mode once, to generate the keys into the data folder; every process after it runs DEBUG=0.
         subprocess.run(
@@ -100,7 +106,7 @@ class Stack:
         for process in reversed(self.processes):
             self.stop(process)
         self.flush_redis()
-        drop_database(self.name)
+        drop_database(self.name, *self.pg)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def flush_redis(self) -> None:
@@ -143,6 +149,14 @@ class Stack:
                 QINGLIAN_SEALED_KEY_FILE=str(self.data_dir / "sealed_key"),
             )
         return self._env
+
+    def on_database(self, url: str) -> Stack:
+        """This stack (its keys, data folder and Redis) with its processes on another database, e.g. a copy of
+        its own in a private PostgreSQL cluster that a test restarts. Stop what it starts; it drops nothing."""
+        other = copy.copy(self)
+        other.url, other.processes, other.logs = url, [], {}
+        other._env = {**self.env, "DATABASE_URL": url}
+        return other
 
     # -- commands ----------------------------------------------------------------------------------------------
     def manage(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
