@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.core.management.base import BaseCommand
 from gunicorn.glogging import Logger
 
@@ -26,6 +27,20 @@ class AddresslessLogger(Logger):
         super().warning(self.ADDRESS.sub("ip=-", str(msg)), *args, **kwargs)
 
 
+def static_current() -> bool:
+    """Whether the collected files are newer than every source file: collecting (hashing and compressing some
+    thousand files) takes minutes of CPU, and a server restarted, or the second of several sharing the data folder,
+    need not do it again."""
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    newest = 0.0
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            newest = max(newest, os.path.getmtime(storage.path(path)))
+    return newest < manifest.stat().st_mtime
+
+
 class Command(BaseCommand):
     help = "Serve Qinglian with gunicorn sync workers (one per core), optionally with a task worker beside it."
 
@@ -44,7 +59,9 @@ class Command(BaseCommand):
             settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
             with open(settings.STATIC_ROOT / ".collectstatic.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                subprocess.run([sys.executable, "-m", "qinglian.cli", "collectstatic", "--noinput", "-v0"], check=True)
+                if not static_current():
+                    command = [sys.executable, "-m", "qinglian.cli", "collectstatic", "--noinput", "-v0"]
+                    subprocess.run(command, check=True)
         self.stdout.write(f"Serving on http://{bind}/  (Ctrl-C stops)")
         command = [
             sys.executable,
