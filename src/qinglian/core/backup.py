@@ -225,6 +225,19 @@ def pg_tool(name: str, *, bin_dir: str | None = None, major: int | None = None) 
     )
 
 
+def _run_tool(command: list[str], progress: Progress, label: str, watch: Path | None = None) -> tuple[int, str]:
+    """Run a client tool, saying every 10 s that it is still at work (and how much it has written)."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=_pg_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while True:
+        try:
+            _out, err = process.communicate(timeout=10)
+            return process.returncode, err.strip()
+        except subprocess.TimeoutExpired:
+            written = f", {_human(watch.stat().st_size)} written" if watch and watch.exists() else ""
+            progress(f"  {label}: {time.monotonic() - started:.0f} s{written}...")
+
+
 # -- backup ----------------------------------------------------------------------------------------------------------
 
 
@@ -311,7 +324,7 @@ def _snapshot_postgresql(work: Path, progress: Progress, pg_bin: str | None) -> 
             cursor.execute("SELECT pg_database_size(current_database())")
             size = cursor.fetchone()[0]
             progress(f"Dumping the PostgreSQL database ({_human(size)} on disk) with {tool}...")
-            done = subprocess.run(
+            returncode, stderr = _run_tool(
                 [
                     tool,
                     "--format=custom",
@@ -321,19 +334,17 @@ def _snapshot_postgresql(work: Path, progress: Progress, pg_bin: str | None) -> 
                     "-f",
                     str(target),
                 ],
-                env=_pg_env(),
-                capture_output=True,
-                text=True,
-                check=False,
+                progress,
+                "pg_dump",
+                watch=target,
             )
         raw.rollback()
     finally:
         raw.autocommit = previous_autocommit
-    if done.returncode != 0:
-        message = done.stderr.strip()
-        if "No space left" in message:
-            raise _disk_full(OSError(errno.ENOSPC, message), work, size)
-        raise BackupError(f"pg_dump failed (exit {done.returncode}): {message}")
+    if returncode != 0:
+        if "No space left" in stderr:
+            raise _disk_full(OSError(errno.ENOSPC, stderr), work, size)
+        raise BackupError(f"pg_dump failed (exit {returncode}): {stderr}")
     progress(f"  database dumped in {time.monotonic() - started:.1f} s ({_human(target.stat().st_size)}).")
     return Snapshot(
         target,
@@ -634,25 +645,15 @@ def _restore_postgresql(dump: Path, manifest: dict, progress: Progress, pg_bin: 
     progress(f"Restoring the PostgreSQL database with {tool} ({jobs} job{'s' if jobs > 1 else ''})...")
     started = time.monotonic()
     connections.close_all()
-    done = subprocess.run(
-        [
-            tool,
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            f"--jobs={jobs}",
-            "-d",
-            settings.DATABASES["default"]["NAME"],
-            str(dump),
-        ],
-        env=_pg_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+    db_name = settings.DATABASES["default"]["NAME"]
+    returncode, stderr = _run_tool(
+        [tool, "--no-owner", "--no-privileges", "--exit-on-error", f"--jobs={jobs}", "-d", db_name, str(dump)],
+        progress,
+        "pg_restore",
     )
-    if done.returncode != 0:
+    if returncode != 0:
         raise BackupError(
-            f"pg_restore failed (exit {done.returncode}): {done.stderr.strip()}\n"
+            f"pg_restore failed (exit {returncode}): {stderr}\n"
             "The database may be partly restored: run the restore again with --force."
         )
     progress(f"  database restored in {time.monotonic() - started:.1f} s.")

@@ -17,8 +17,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "output",
             nargs="?",
-            help=f"archive to write (.tar, .tar.gz or .tgz; default {default_archive_name().split('-2')[0]}-"
-            "YYYYmmdd-HHMMSS.tar.gz in the data folder's backups/)",
+            help="archive to write (.tar, .tar.gz or .tgz; default: backups/qinglian-backup-TIME.tar.gz "
+            "in the data folder)",
         )
         parser.add_argument("--keys-out", metavar="DIR", help="also write the key files into DIR (store it apart)")
         parser.add_argument("--keys", metavar="DIR", help="only write the key files into DIR; no archive")
