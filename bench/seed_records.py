@@ -610,6 +610,7 @@ def study(w: Writer) -> None:
     )
     attempt_first = w.loader.next_id(Attempt)
     orders = [DUMPS(p) for p in ([0, 1, 2, 3], [1, 0, 3, 2], [2, 3, 0, 1], [3, 2, 1, 0])]
+    responses = {letter: DUMPS([letter]) for letter in LETTERS}  # four answers, encoded once
 
     def sittings(part: int):
         """Attempts (part 0) or their answers (part 1), member by member from one stream per branch."""
@@ -637,7 +638,7 @@ def study(w: Writer) -> None:
                             v_first + q,
                             orders[n % 4],
                             "1.0",
-                            DUMPS([given]),
+                            responses[given],
                             saved,
                             "1.00" if right else "0.00",
                         )
@@ -740,7 +741,7 @@ def study(w: Writer) -> None:
         Review,
         ["card_id", "member_id", "question_version_id", "reviewed_at", "rating", "correct", "response"],
         (
-            (c, m, v, at, 3 if ok else 1, ok, DUMPS([a if ok else LETTERS[(LETTERS.index(a) + 1) % 4]]))
+            (c, m, v, at, 3 if ok else 1, ok, responses[a if ok else LETTERS[(LETTERS.index(a) + 1) % 4]])
             for c, m, v, at, ok, a in practising
         ),
     )
