@@ -123,19 +123,19 @@ class AdvanceIn(Schema):
     version: int
 
 
-class CloseIn(Schema):
+class CaseCloseIn(Schema):
     on: date | None = None
     note: str = ""
     version: int
 
 
-class ExtendIn(Schema):
+class CaseExtendIn(Schema):
     days: int
     reason: str
     version: int
 
 
-class DecideIn(Schema):
+class CaseDecideIn(Schema):
     decided_on: date
     party: str = Field("", description="A Party sanction, e.g. party_warning")
     party_months: int | None = Field(None, description="12 or 24, for party_probation only")
@@ -145,7 +145,7 @@ class DecideIn(Schema):
     version: int
 
 
-class TransferIn(Schema):
+class CaseTransferIn(Schema):
     on: date
     note: str = ""
     version: int
@@ -167,7 +167,7 @@ class AppealEndIn(Schema):
     version: int
 
 
-class ItemOut(Schema):
+class CaseItemOut(Schema):
     id: int
     organisation: str
     status: str
@@ -244,13 +244,13 @@ def case_advance(request, case_id: int, payload: AdvanceIn):
 
 
 @router.post("/cases/{case_id}/close", response=CaseDetailOut, summary="Close an executed case (leaders)")
-def case_close(request, case_id: int, payload: CloseIn):
+def case_close(request, case_id: int, payload: CaseCloseIn):
     services.case_close(case=_case(request, case_id), actor=request.user, **payload.dict())
     return _fresh(request, case_id)
 
 
 @router.post("/cases/{case_id}/extend", response=CaseDetailOut, summary="Extend the current stage (leaders)")
-def case_extend(request, case_id: int, payload: ExtendIn):
+def case_extend(request, case_id: int, payload: CaseExtendIn):
     services.case_extend(case=_case(request, case_id), actor=request.user, **payload.dict())
     return _fresh(request, case_id)
 
@@ -258,7 +258,7 @@ def case_extend(request, case_id: int, payload: ExtendIn):
 @router.post(
     "/cases/{case_id}/decide", response={201: list[OutcomeOut]}, summary="Record the decision's sanctions (leaders)"
 )
-def case_decide(request, case_id: int, payload: DecideIn):
+def case_decide(request, case_id: int, payload: CaseDecideIn):
     """At most one Party sanction, one administrative sanction and one organisational measure per case; each is an
     outcome with its form and effect period."""
     recorded = services.case_decide(case=_case(request, case_id), actor=request.user, **payload.dict())
@@ -268,7 +268,7 @@ def case_decide(request, case_id: int, payload: DecideIn):
 @router.post(
     "/cases/{case_id}/transfer", response={201: OutcomeOut}, summary="Transfer a case to judicial organs (leaders)"
 )
-def case_transfer(request, case_id: int, payload: TransferIn):
+def case_transfer(request, case_id: int, payload: CaseTransferIn):
     outcome = services.case_transfer(case=_case(request, case_id), actor=request.user, **payload.dict())
     return Status(201, outcome)
 
@@ -293,7 +293,7 @@ def case_appeal_end(request, case_id: int, payload: AppealEndIn):
 
 @router.post(
     "/cases/{case_id}/rectification",
-    response={201: ItemOut},
+    response={201: CaseItemOut},
     summary="Open a rectification item for the reported person's unit (leaders)",
 )
 def case_rectify(request, case_id: int, payload: RectifyIn):

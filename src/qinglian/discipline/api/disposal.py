@@ -124,7 +124,7 @@ class OpinionIn(Schema):
     text: str
 
 
-class VersionIn(Schema):
+class DisposalVersionIn(Schema):
     version: int | None = None
 
 
@@ -255,7 +255,7 @@ def form_opinion(request, form_id: int, payload: OpinionIn):
 
 
 @router.post("/forms/{form_id}/withdraw", response=FormDetailOut, summary="Withdraw one's own pending form")
-def form_withdraw(request, form_id: int, payload: VersionIn):
+def form_withdraw(request, form_id: int, payload: DisposalVersionIn):
     form = _form(request, form_id)
     form = _guard(lambda: services.form_withdraw(form=form, actor=request.user, version=payload.version))
     return _detail(request, form)

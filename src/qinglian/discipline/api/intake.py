@@ -25,7 +25,7 @@ from qinglian.orgs import access
 router = Router(tags=["discipline: reports inbox"])
 
 
-class ReportOut(Schema):
+class IntakeReportOut(Schema):
     id: int
     organisation_id: int
     status: str
@@ -85,7 +85,7 @@ class ReportMessageOut(Schema):
         return obj.author.get_username() if obj.author_id else ""
 
 
-class ReportDetailSchema(ReportOut):
+class ReportDetailSchema(IntakeReportOut):
     text: str
     not_accepted_reason: str
     messages: list[ReportMessageOut]
@@ -140,7 +140,7 @@ def _report(request, report_id: int):
     return services.report_or_404(request.user, report_id)
 
 
-@router.get("/reports", response=list[ReportOut], summary="Portal reports waiting for intake")
+@router.get("/reports", response=list[IntakeReportOut], summary="Portal reports waiting for intake")
 @paginate(IdPageNumberPagination)
 def report_list(request, view: str = "waiting"):
     """`waiting`: new and acknowledged reports, by acknowledgement deadline; `not_accepted`: those refused."""

@@ -34,7 +34,7 @@ router = Router(tags=["discipline"])
 # --- identity requests ---------------------------------------------------------------------------------------------
 
 
-class RevealOut(Schema):
+class SealedRevealOut(Schema):
     id: int
     clue_id: int
     clue_number: str
@@ -74,7 +74,7 @@ class AskIn(Schema):
     reason: str = Field(description=f"why the identity is needed (at least {services.REASON_MIN} characters)")
 
 
-class DecideIn(Schema):
+class SealedDecideIn(Schema):
     note: str = Field(description="with an approval, what it may be used for; with a refusal, why (required)")
 
 
@@ -95,7 +95,9 @@ def _request(request, request_id: int) -> RevealRequest:
     return services.request_or_404(request.user, request_id)
 
 
-@router.post("/clues/{clue_id}/identity-requests", response={201: RevealOut}, summary="Ask for a reporter's identity")
+@router.post(
+    "/clues/{clue_id}/identity-requests", response={201: SealedRevealOut}, summary="Ask for a reporter's identity"
+)
 def reveal_ask(request, clue_id: int, payload: AskIn):
     """A second person who leads discipline inspection over the clue's unit must approve before anything is shown.
     An anonymous clue, a short reason or a request already pending answer 422."""
@@ -108,7 +110,7 @@ def reveal_ask(request, clue_id: int, payload: AskIn):
     return Status(201, services.request_or_404(request.user, req.pk))
 
 
-@router.get("/identity-requests", response=list[RevealOut], summary="Identity requests")
+@router.get("/identity-requests", response=list[SealedRevealOut], summary="Identity requests")
 @paginate(PageNumberPagination)
 def reveal_list(request, box: str = "all", status: str = ""):
     """`box`: mine (asked by me), to_approve (others' requests awaiting my decision) or all (on the clues I may
@@ -126,21 +128,21 @@ def reveal_list(request, box: str = "all", status: str = ""):
     return requests.select_related("clue", "requested_by", "decided_by").order_by("-created_at", "-pk")
 
 
-@router.get("/identity-requests/{request_id}", response=RevealOut, summary="One identity request")
+@router.get("/identity-requests/{request_id}", response=SealedRevealOut, summary="One identity request")
 def reveal_get(request, request_id: int):
     return _request(request, request_id)
 
 
-@router.post("/identity-requests/{request_id}/approve", response=RevealOut, summary="Approve (a second person)")
-def reveal_approve(request, request_id: int, payload: DecideIn):
+@router.post("/identity-requests/{request_id}/approve", response=SealedRevealOut, summary="Approve (a second person)")
+def reveal_approve(request, request_id: int, payload: SealedDecideIn):
     """Refused (422) for the requester, for one who does not lead discipline inspection over the clue's unit, and for
     a request already decided. Approving shows the approver nothing."""
     req = services.reveal_approve(req=_request(request, request_id), actor=request.user, note=payload.note)
     return services.request_or_404(request.user, req.pk)
 
 
-@router.post("/identity-requests/{request_id}/refuse", response=RevealOut, summary="Refuse (a second person)")
-def reveal_refuse(request, request_id: int, payload: DecideIn):
+@router.post("/identity-requests/{request_id}/refuse", response=SealedRevealOut, summary="Refuse (a second person)")
+def reveal_refuse(request, request_id: int, payload: SealedDecideIn):
     req = services.reveal_refuse(req=_request(request, request_id), actor=request.user, note=payload.note)
     return services.request_or_404(request.user, req.pk)
 
@@ -164,7 +166,7 @@ def reveal_identity(request, request_id: int, response: HttpResponse):
 # --- retention -----------------------------------------------------------------------------------------------------
 
 
-class DueOut(Schema):
+class SealedDueOut(Schema):
     key: str = Field(description="send it back in `items` to delete this record")
     kind: str
     id: int
@@ -191,7 +193,7 @@ class DueOut(Schema):
         return obj.organisation.pk
 
 
-class RunIn(Schema):
+class SealedRunIn(Schema):
     items: list[str] | None = Field(None, description='keys such as "clue-12", "report-3"; leave out for all due')
 
 
@@ -220,7 +222,7 @@ def _retention(request) -> None:
         raise Http404
 
 
-@router.get("/retention/due", response=list[DueOut], summary="Records due for deletion (discipline.retention)")
+@router.get("/retention/due", response=list[SealedDueOut], summary="Records due for deletion (discipline.retention)")
 @paginate(PageNumberPagination)
 def retention_due(request, kind: str = "clues"):
     """`kind`: clues (closed, referred, repeated) or reports (not accepted); each with the rule that makes it due and
@@ -247,7 +249,7 @@ class _DueRows:
 
 
 @router.post("/retention/runs", response={202: RunOut}, summary="Delete due records (a background job)")
-def retention_run(request, payload: RunIn):
+def retention_run(request, payload: SealedRunIn):
     """Each record is checked again when its turn comes and deleted with its audit event, or left with the reason;
     poll the run for progress. Nothing due among the items answers 422."""
     _retention(request)

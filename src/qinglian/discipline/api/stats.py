@@ -26,7 +26,7 @@ from qinglian.reports.xlsx import XLSX_TYPE
 router = Router(tags=["discipline"])
 
 
-class RowOut(Schema):
+class StatsRowOut(Schema):
     key: str
     label: str
     org_id: int | None = None
@@ -39,9 +39,9 @@ class RowOut(Schema):
         return [obj.share(i) for i in range(4)]
 
 
-class TableOut(Schema):
-    rows: list[RowOut]
-    total: RowOut
+class StatsTableOut(Schema):
+    rows: list[StatsRowOut]
+    total: StatsRowOut
 
 
 class CountOut(Schema):
@@ -86,9 +86,9 @@ class FiltersOut(Schema):
 class StatsOut(Schema):
     filters: FiltersOut
     summary: str
-    units: TableOut
-    periods: TableOut
-    sources: TableOut
+    units: StatsTableOut
+    periods: StatsTableOut
+    sources: StatsTableOut
     handling: HandlingOut
 
 

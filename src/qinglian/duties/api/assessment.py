@@ -34,7 +34,7 @@ class GradeOut(Schema):
     no_zero_item: bool = False
 
 
-class ItemOut(Schema):
+class AssessmentItemOut(Schema):
     id: int
     section_id: int | None
     code: str
@@ -47,7 +47,7 @@ class ItemOut(Schema):
     order: int
 
 
-class TableOut(Schema):
+class AssessmentTableOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -62,8 +62,8 @@ class TableOut(Schema):
         return obj.organisation.name
 
 
-class TableDetailOut(TableOut):
-    items: list[ItemOut]
+class TableDetailOut(AssessmentTableOut):
+    items: list[AssessmentItemOut]
     base_points: Decimal
     in_use: bool
 
@@ -94,7 +94,7 @@ class TableUpdateIn(Schema):
     version: int | None = None
 
 
-class ItemIn(Schema):
+class AssessmentItemIn(Schema):
     code: str
     title: str
     section_id: int | None = None  # none: a section heading
@@ -107,7 +107,7 @@ class ItemIn(Schema):
     version: int | None = None  # the table's
 
 
-class RoundOut(Schema):
+class AssessmentRoundOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -125,7 +125,7 @@ class RoundOut(Schema):
         return obj.organisation.name
 
 
-class UnitOut(Schema):
+class AssessmentUnitOut(Schema):
     id: int
     round_id: int
     organisation_id: int
@@ -144,15 +144,15 @@ class UnitOut(Schema):
         return obj["organisation_name"] if isinstance(obj, dict) else obj.organisation.name
 
 
-class RoundDetailOut(RoundOut):
-    units: list[UnitOut]
+class AssessmentRoundDetailOut(AssessmentRoundOut):
+    units: list[AssessmentUnitOut]
 
     @staticmethod
     def resolve_units(obj) -> list:
         return list(obj.units.select_related("organisation").order_by("organisation__path"))
 
 
-class RoundIn(Schema):
+class AssessmentRoundIn(Schema):
     organisation_id: int
     table_id: int
     year: int
@@ -162,11 +162,11 @@ class RoundIn(Schema):
     assess_due: date | None = None
 
 
-class VersionIn(Schema):
+class AssessmentVersionIn(Schema):
     version: int | None = None
 
 
-class ScoreOut(Schema):
+class AssessmentScoreOut(Schema):
     id: int
     item_id: int
     code: str
@@ -186,10 +186,10 @@ class ScoreOut(Schema):
     version: int
 
 
-class UnitDetailOut(UnitOut):
+class UnitDetailOut(AssessmentUnitOut):
     round_title: str
     feedback: str
-    scores: list[ScoreOut]
+    scores: list[AssessmentScoreOut]
     assessor_shown: bool
 
 
@@ -212,7 +212,7 @@ class FinishIn(Schema):
     version: int | None = None
 
 
-class ReturnIn(Schema):
+class AssessmentReturnIn(Schema):
     reason: str
     version: int | None = None
 
@@ -261,7 +261,7 @@ def _score(request, score_id: int, action: str) -> ItemScore:
 # --- tables -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/assessment/tables", response=list[TableOut], summary="Score tables the caller may see")
+@router.get("/assessment/tables", response=list[AssessmentTableOut], summary="Score tables the caller may see")
 @paginate(IdPageNumberPagination)
 def table_list(request, year: int | None = None, org_id: int | None = None):
     tables = ScoreTable.objects.visible_to(request.user).select_related("organisation")
@@ -305,7 +305,7 @@ def _section(table: ScoreTable, section_id: int | None) -> ScoreItem | None:
     return section
 
 
-def _item_fields(payload: ItemIn, table: ScoreTable) -> dict:
+def _item_fields(payload: AssessmentItemIn, table: ScoreTable) -> dict:
     return {
         "code": payload.code,
         "title": payload.title,
@@ -319,15 +319,17 @@ def _item_fields(payload: ItemIn, table: ScoreTable) -> dict:
     }
 
 
-@router.post("/assessment/tables/{table_id}/items", response={201: ItemOut}, summary="Add a section or an item")
-def item_create(request, table_id: int, payload: ItemIn):
+@router.post(
+    "/assessment/tables/{table_id}/items", response={201: AssessmentItemOut}, summary="Add a section or an item"
+)
+def item_create(request, table_id: int, payload: AssessmentItemIn):
     table = _table(request, table_id, ASSESS)
     item = services.item_save(table=table, version=payload.version, actor=request.user, **_item_fields(payload, table))
     return Status(201, item)
 
 
-@router.put("/assessment/items/{item_id}", response=ItemOut, summary="Change a section or an item")
-def item_update(request, item_id: int, payload: ItemIn):
+@router.put("/assessment/items/{item_id}", response=AssessmentItemOut, summary="Change a section or an item")
+def item_update(request, item_id: int, payload: AssessmentItemIn):
     item = ScoreItem.objects.filter(pk=item_id).first()
     if item is None:
         raise Http404
@@ -351,7 +353,7 @@ def item_delete(request, item_id: int, version: int | None = None):
 # --- rounds -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/assessment/rounds", response=list[RoundOut], summary="Assessment rounds the caller may see")
+@router.get("/assessment/rounds", response=list[AssessmentRoundOut], summary="Assessment rounds the caller may see")
 @paginate(IdPageNumberPagination)
 def round_list(request, year: int | None = None, status: str = ""):
     rounds = Round.objects.visible_to(request.user).select_related("organisation")
@@ -362,13 +364,15 @@ def round_list(request, year: int | None = None, status: str = ""):
     return rounds.order_by("-year", "organisation__path", "-pk")
 
 
-@router.get("/assessment/rounds/{round_id}", response=RoundDetailOut, summary="A round with each unit's progress")
+@router.get(
+    "/assessment/rounds/{round_id}", response=AssessmentRoundDetailOut, summary="A round with each unit's progress"
+)
 def round_get(request, round_id: int):
     return _round(request, round_id)
 
 
-@router.post("/assessment/rounds", response={201: RoundDetailOut}, summary="Draw up a round")
-def round_create(request, payload: RoundIn):
+@router.post("/assessment/rounds", response={201: AssessmentRoundDetailOut}, summary="Draw up a round")
+def round_create(request, payload: AssessmentRoundIn):
     org = get_visible_or_404(Organisation.objects, request.user, ASSESS, pk=payload.organisation_id)
     table = _table(request, payload.table_id)
     units = list(Organisation.objects.filter(pk__in=payload.unit_ids))
@@ -388,8 +392,8 @@ def round_create(request, payload: RoundIn):
 
 
 def _step(name: str, call, summary: str):
-    @router.post(f"/assessment/rounds/{{round_id}}/{name}", response=RoundDetailOut, summary=summary)
-    def step(request, round_id: int, payload: VersionIn):
+    @router.post(f"/assessment/rounds/{{round_id}}/{name}", response=AssessmentRoundDetailOut, summary=summary)
+    def step(request, round_id: int, payload: AssessmentVersionIn):
         call(round=_round(request, round_id, ASSESS), version=payload.version, actor=request.user)
         return _round(request, round_id)
 
@@ -427,7 +431,7 @@ def round_results(request, round_id: int):
 # --- unit assessments and scores ---------------------------------------------------------------------------------
 
 
-@router.get("/assessment/units", response=list[UnitOut], summary="Unit assessments the caller may see")
+@router.get("/assessment/units", response=list[AssessmentUnitOut], summary="Unit assessments the caller may see")
 @paginate(IdPageNumberPagination)
 def unit_list(request, round_id: int | None = None, year: int | None = None, status: str = ""):
     units = (
@@ -494,7 +498,9 @@ def unit_get(request, unit_id: int):
     return _detail(request, unit_id)
 
 
-@router.put("/assessment/scores/{score_id}/self", response=ScoreOut, summary="The unit's self-score of an item")
+@router.put(
+    "/assessment/scores/{score_id}/self", response=AssessmentScoreOut, summary="The unit's self-score of an item"
+)
 def score_self(request, score_id: int, payload: SelfIn):
     score = _score(request, score_id, REPORT)
     services.score_self(
@@ -504,7 +510,9 @@ def score_self(request, score_id: int, payload: SelfIn):
     return _score_out(request, score_id)
 
 
-@router.put("/assessment/scores/{score_id}/assess", response=ScoreOut, summary="The assessor's score of an item")
+@router.put(
+    "/assessment/scores/{score_id}/assess", response=AssessmentScoreOut, summary="The assessor's score of an item"
+)
 def score_assess(request, score_id: int, payload: AssessIn):
     """Give what the rule reads (`count`, or `tier`) and the score follows; or give the score (`value`)."""
     score = _score(request, score_id, ASSESS)
@@ -535,12 +543,12 @@ def _unit_step(request, unit_id: int, action: str, call, **kwargs) -> dict:
 
 
 @router.post("/assessment/units/{unit_id}/submit", response=UnitDetailOut, summary="Submit the self-scoring")
-def unit_submit(request, unit_id: int, payload: VersionIn):
+def unit_submit(request, unit_id: int, payload: AssessmentVersionIn):
     return _unit_step(request, unit_id, REPORT, services.unit_submit, version=payload.version)
 
 
 @router.post("/assessment/units/{unit_id}/return", response=UnitDetailOut, summary="Send a self-scoring back")
-def unit_return(request, unit_id: int, payload: ReturnIn):
+def unit_return(request, unit_id: int, payload: AssessmentReturnIn):
     return _unit_step(request, unit_id, ASSESS, services.unit_return, reason=payload.reason, version=payload.version)
 
 
@@ -553,5 +561,5 @@ def unit_finish(request, unit_id: int, payload: FinishIn):
 
 
 @router.post("/assessment/units/{unit_id}/reopen", response=UnitDetailOut, summary="Take a result back")
-def unit_reopen(request, unit_id: int, payload: VersionIn):
+def unit_reopen(request, unit_id: int, payload: AssessmentVersionIn):
     return _unit_step(request, unit_id, ASSESS, services.unit_reopen, version=payload.version)

@@ -41,7 +41,7 @@ class ListOut(Schema):
         return obj.organisation.name
 
 
-class PersonOut(Schema):
+class DutyListPersonOut(Schema):
     id: int
     name: str
 
@@ -62,7 +62,7 @@ class DutyOut(Schema):
 
 class DutyDetailOut(DutyOut):
     mark: str | None = None
-    holders_now: list[PersonOut] = []
+    holders_now: list[DutyListPersonOut] = []
 
 
 class DifferencesOut(Schema):
@@ -94,7 +94,7 @@ class ListPatchIn(Schema):
     is_template: bool | None = None
 
 
-class VersionIn(Schema):
+class DutyListVersionIn(Schema):
     version: int
 
 
@@ -122,7 +122,7 @@ class DutyPatchIn(Schema):
     evidence: str | None = None
 
 
-class MoveIn(Schema):
+class DutyListMoveIn(Schema):
     direction: Literal["up", "down"]
 
 
@@ -244,7 +244,7 @@ def list_patch(request, list_id: int, payload: ListPatchIn):
 
 
 @router.post("/lists/{list_id}/publish", response=ListDetailOut, summary="Publish a draft list")
-def list_publish(request, list_id: int, payload: VersionIn):
+def list_publish(request, list_id: int, payload: DutyListVersionIn):
     duty_list = _list(request, list_id)
     services.list_publish(duty_list=duty_list, version=payload.version, actor=request.user)
     return _detail(_list_read(request, list_id))
@@ -305,7 +305,7 @@ def duty_delete(request, list_id: int, duty_id: int, version: int):
 
 
 @router.post("/lists/{list_id}/duties/{duty_id}/move", response=list[DutyOut], summary="Move a duty up or down")
-def duty_move(request, list_id: int, duty_id: int, payload: MoveIn):
+def duty_move(request, list_id: int, duty_id: int, payload: DutyListMoveIn):
     """Among the duties of the same holder; answers the list's duties in their new order."""
     duty_list = _list(request, list_id)
     services.duty_move(duty=_duty(duty_list, duty_id), direction=payload.direction, actor=request.user)

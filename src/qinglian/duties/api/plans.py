@@ -110,7 +110,7 @@ class EvidenceOut(Schema):
     available: bool = True
 
 
-class ReportOut(Schema):
+class PlanReportOut(Schema):
     id: int
     kind: str
     text: str
@@ -150,7 +150,7 @@ class TaskDetailOut(TaskOut):
     assigner_id: int
     children: list[TaskOut]
     shares: list[ShareOut]
-    reports: list[ReportOut]
+    reports: list[PlanReportOut]
     supervisions: list[SupervisionOut]
 
     @staticmethod
@@ -184,7 +184,7 @@ class PlanUpdateIn(PlanIn):
     version: int
 
 
-class VersionIn(Schema):
+class PlanVersionIn(Schema):
     version: int
 
 
@@ -221,7 +221,7 @@ class CascadeIn(Schema):
     all_below: bool = False
 
 
-class TransitionIn(Schema):
+class PlanTransitionIn(Schema):
     version: int
     status: TaskStatus
     comment: str = ""
@@ -287,7 +287,7 @@ def plan_update(request, plan_id: int, payload: PlanUpdateIn):
 
 
 @router.post("/plans/{plan_id}/publish", response=PlanDetailOut, summary="Publish a plan, assigning its tasks")
-def plan_publish(request, plan_id: int, payload: VersionIn):
+def plan_publish(request, plan_id: int, payload: PlanVersionIn):
     plan = _plan(request, plan_id, "duties.manage")
     plan_services.plan_publish(plan=plan, version=payload.version, actor=request.user)
     return _plan_detail(request, plan_id)
@@ -477,7 +477,7 @@ def task_cascade(request, task_id: int, payload: CascadeIn):
     response=TaskDetailOut,
     summary="Submit (the unit), accept or return with a comment (the unit that set it)",
 )
-def task_transition(request, task_id: int, payload: TransitionIn):
+def task_transition(request, task_id: int, payload: PlanTransitionIn):
     task = _task(request, task_id)
     services.task_transition(
         task=task,
@@ -492,7 +492,7 @@ def task_transition(request, task_id: int, payload: TransitionIn):
 
 @router.post(
     "/tasks/{task_id}/reports",
-    response={201: ReportOut},
+    response={201: PlanReportOut},
     summary="Report progress with evidence (multipart: a file, or record_kind and record_id); submit=true submits",
 )
 def task_report(

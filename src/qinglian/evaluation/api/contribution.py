@@ -39,7 +39,7 @@ class AnalysisOut(Schema):
         return services.caveat_texts(obj.result.get("caveats", []))
 
 
-class RunIn(Schema):
+class ContributionRunIn(Schema):
     kind: Literal["twfe", "shapley", "did"]
     organisation_id: int | None = Field(None, description="the unit whose branches are analysed (twfe, shapley)")
     campaign_id: int | None = Field(None, description="the campaign (did)")
@@ -75,7 +75,7 @@ def analysis_get(request, analysis_id: int):
 
 
 @router.post("/contribution/analyses", response={201: AnalysisOut, 400: ErrorOut})
-def analysis_run(request, payload: RunIn):
+def analysis_run(request, payload: ContributionRunIn):
     user = request.user
     if not has_permission(user, MANAGE):
         raise Http404

@@ -16,7 +16,7 @@ from qinglian.orgs.access import has_permission
 router = Router(tags=["evaluation"])
 
 
-class CycleOut(Schema):
+class DashboardCycleOut(Schema):
     id: int
     year: int
     name: str
@@ -122,7 +122,7 @@ class EstimateOut(Schema):
     verdict: str = ""
 
 
-class EventOut(Schema):
+class DashboardEventOut(Schema):
     e: int
     att: float | None
     ci_low: float | None
@@ -144,7 +144,7 @@ class FindingOut(Schema):
     verdict: str
     caveats: list[str]
     estimates: list[EstimateOut]
-    events: list[EventOut]
+    events: list[DashboardEventOut]
 
 
 def _cycle(request, cycle_id: int):
@@ -164,7 +164,7 @@ def _unit(request, cycle, org_id: int | None):
     return unit, scores
 
 
-@router.get("/dashboards/cycles", response=list[CycleOut], summary="Evaluation cycles the caller may see")
+@router.get("/dashboards/cycles", response=list[DashboardCycleOut], summary="Evaluation cycles the caller may see")
 def cycles(request):
     if not has_permission(request.user, VIEW):
         raise Http404

@@ -18,13 +18,13 @@ from qinglian.orgs.access import has_permission
 router = Router(tags=["evaluation"])
 
 
-class UnitOut(Schema):
+class PanelUnitOut(Schema):
     id: int
     name: str
     path: str
 
 
-class PeriodOut(Schema):
+class PanelPeriodOut(Schema):
     key: str
     start: date
     end: date
@@ -40,7 +40,7 @@ class IndicatorOut(Schema):
     flow: bool
 
 
-class CellOut(Schema):
+class PanelCellOut(Schema):
     unit_id: int
     period: str
     indicator: str
@@ -51,10 +51,10 @@ class CellOut(Schema):
 
 class PanelOut(Schema):
     scope_id: int
-    units: list[UnitOut]
-    periods: list[PeriodOut]
+    units: list[PanelUnitOut]
+    periods: list[PanelPeriodOut]
     indicators: list[IndicatorOut]
-    values: list[CellOut]
+    values: list[PanelCellOut]
 
 
 @router.get("/panel", response=PanelOut, summary="Panel data: units × periods × indicators")

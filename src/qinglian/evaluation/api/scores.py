@@ -20,7 +20,7 @@ from qinglian.orgs.models import Organisation
 router = Router(tags=["evaluation"])
 
 
-class CycleOut(Schema):
+class EvaluationCycleOut(Schema):
     id: int
     organisation_id: int
     organisation: str
@@ -43,7 +43,7 @@ class CycleIn(Schema):
     name: str = ""
 
 
-class ScoreOut(Schema):
+class EvaluationScoreOut(Schema):
     id: int
     organisation_id: int
     organisation: str
@@ -60,7 +60,7 @@ class ScoreOut(Schema):
         return obj.organisation.display_name
 
 
-class ScoreDetailOut(ScoreOut):
+class ScoreDetailOut(EvaluationScoreOut):
     cycle_id: int
     detail: dict
 
@@ -75,13 +75,13 @@ def _need(request, action: str) -> None:
         raise Http404
 
 
-@router.get("/cycles", response=list[CycleOut], summary="Evaluation cycles within your scope")
+@router.get("/cycles", response=list[EvaluationCycleOut], summary="Evaluation cycles within your scope")
 def cycle_list(request):
     _need(request, VIEW)
     return list(cycles_visible(request.user).order_by("-year", "organisation__path")[:500])
 
 
-@router.post("/cycles", response={201: CycleOut}, summary="Open an evaluation cycle")
+@router.post("/cycles", response={201: EvaluationCycleOut}, summary="Open an evaluation cycle")
 def cycle_create(request, payload: CycleIn):
     _need(request, MANAGE)
     org = get_visible_or_404(Organisation.objects, request.user, MANAGE, pk=payload.organisation_id)
@@ -100,12 +100,14 @@ def _cycle(request, cycle_id: int) -> Cycle:
     return cycle
 
 
-@router.get("/cycles/{cycle_id}", response=CycleOut, summary="One cycle")
+@router.get("/cycles/{cycle_id}", response=EvaluationCycleOut, summary="One cycle")
 def cycle_detail(request, cycle_id: int):
     return _cycle(request, cycle_id)
 
 
-@router.get("/cycles/{cycle_id}/scores", response=list[ScoreOut], summary="A cycle's scores of units in your scope")
+@router.get(
+    "/cycles/{cycle_id}/scores", response=list[EvaluationScoreOut], summary="A cycle's scores of units in your scope"
+)
 def score_list(request, cycle_id: int, peer_group: str = ""):
     cycle = _cycle(request, cycle_id)
     scores = (

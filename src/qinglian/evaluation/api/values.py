@@ -43,7 +43,7 @@ class ValueOut(Schema):
         return services.period_key(obj)
 
 
-class ImportOut(Schema):
+class ValueImportOut(Schema):
     id: str
     state: str
     total: int
@@ -52,7 +52,7 @@ class ImportOut(Schema):
     errors: list[dict] = []
 
 
-class SavedOut(Schema):
+class ValueSavedOut(Schema):
     saved: int
 
 
@@ -107,7 +107,7 @@ def _import_out(job) -> dict:
     }  # fmt: skip
 
 
-@router.post("/values/import", response={201: ImportOut}, summary="Check a survey workbook (errors by row)")
+@router.post("/values/import", response={201: ValueImportOut}, summary="Check a survey workbook (errors by row)")
 def import_check(request, organisation_id: int = Form(...), file: UploadedFile = File(...)):  # noqa: B008
     _need(request)
     org = get_visible_or_404(Organisation.objects, request.user, MANAGE, pk=organisation_id)
@@ -118,7 +118,7 @@ def import_check(request, organisation_id: int = Form(...), file: UploadedFile =
     return Status(201, _import_out(job))
 
 
-@router.get("/values/import/{job_id}", response=ImportOut, summary="A checked survey import")
+@router.get("/values/import/{job_id}", response=ValueImportOut, summary="A checked survey import")
 def import_detail(request, job_id: str):
     _need(request)
     job = services.import_job(job_id, request.user)
@@ -127,7 +127,7 @@ def import_detail(request, job_id: str):
     return _import_out(job)
 
 
-@router.post("/values/import/{job_id}/confirm", response=SavedOut, summary="Save a checked import, all or nothing")
+@router.post("/values/import/{job_id}/confirm", response=ValueSavedOut, summary="Save a checked import, all or nothing")
 def import_confirm(request, job_id: str):
     _need(request)
     job = services.import_job(job_id, request.user)

@@ -17,7 +17,7 @@ from qinglian.orgs.access import get_visible_or_404
 router = Router(tags=["evaluation"])
 
 
-class ItemOut(Schema):
+class WeightItemOut(Schema):
     code: str
     name: str
 
@@ -41,7 +41,7 @@ class NodeOut(Schema):
     code: str
     name: str
     layer: str
-    items: list[ItemOut]
+    items: list[WeightItemOut]
     judgments: list[JudgmentOut]
 
 
@@ -52,7 +52,7 @@ class JudgmentIn(Schema):
     version: int | None = None
 
 
-class CheckIn(Schema):
+class WeightCheckIn(Schema):
     node: str = ""
     values: list[float | str]
 
@@ -67,7 +67,7 @@ class WorstOut(Schema):
     suggested: str
 
 
-class CheckOut(Schema):
+class WeightCheckOut(Schema):
     cr: float
     acceptable: bool
     cr_limit: float
@@ -149,8 +149,8 @@ def judgment_save(request, cycle_id: int, payload: JudgmentIn):
     )
 
 
-@router.post("/cycles/{cycle_id}/weights/check", response=CheckOut, summary="Check judgments before saving them")
-def judgment_check(request, cycle_id: int, payload: CheckIn):
+@router.post("/cycles/{cycle_id}/weights/check", response=WeightCheckOut, summary="Check judgments before saving them")
+def judgment_check(request, cycle_id: int, payload: WeightCheckIn):
     cycle = _cycle(request, cycle_id, JUDGE)
     node = _node(cycle, payload.node)
     return services.judgment_check(node.items, payload.values, settings=services.ahp_settings(cycle))

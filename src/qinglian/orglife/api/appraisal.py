@@ -25,7 +25,7 @@ VIEW = "orglife.view"
 PERMISSION = services.PERMISSION
 
 
-class RoundOut(Schema):
+class AppraisalRoundOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -86,7 +86,7 @@ class EntryOut(Schema):
     version: int
 
 
-class RoundDetailOut(RoundOut):
+class AppraisalRoundDetailOut(AppraisalRoundOut):
     next_status: str | None
     excellent_cap: int
     graded_members: int
@@ -107,17 +107,17 @@ class MyEntryOut(EntryOut):
     voted: bool
 
 
-class OpenIn(Schema):
+class AppraisalOpenIn(Schema):
     org_id: int
     year: int
 
 
-class TransitionIn(Schema):
+class AppraisalTransitionIn(Schema):
     to_status: str
     version: int
 
 
-class VersionIn(Schema):
+class AppraisalVersionIn(Schema):
     version: int
 
 
@@ -131,7 +131,7 @@ class GradesIn(Schema):
     version: int | None = None
 
 
-class DecideIn(GradesIn):
+class AppraisalDecideIn(GradesIn):
     meeting_id: int | None = None
     decided_on: date | None = None
 
@@ -256,7 +256,7 @@ def _my_entry_out(request, round_id: int) -> dict:
     return data
 
 
-@router.get("/appraisal/rounds", response=list[RoundOut], summary="Appraisal rounds the caller may read")
+@router.get("/appraisal/rounds", response=list[AppraisalRoundOut], summary="Appraisal rounds the caller may read")
 @paginate(PageNumberPagination)  # the per-round counts are annotations, which the two-step id fetch would drop
 def round_list(request, year: int | None = None, org_id: int | None = None, status: str = ""):
     rounds = _rounds(request)
@@ -270,8 +270,10 @@ def round_list(request, year: int | None = None, org_id: int | None = None, stat
     return rounds.order_by("-year", "organisation__path", "pk")
 
 
-@router.post("/appraisal/rounds", response={201: RoundDetailOut}, summary="Open a branch's appraisal for a year")
-def round_open(request, payload: OpenIn):
+@router.post(
+    "/appraisal/rounds", response={201: AppraisalRoundDetailOut}, summary="Open a branch's appraisal for a year"
+)
+def round_open(request, payload: AppraisalOpenIn):
     org = get_visible_or_404(Organisation.objects, request.user, PERMISSION, pk=payload.org_id)
     round = services.appraisal_open(org=org, year=payload.year, actor=request.user)
     return Status(201, _detail(request, round.pk))
@@ -306,20 +308,24 @@ def results(request, year: int | None = None, org_id: int | None = None):
     }
 
 
-@router.get("/appraisal/rounds/{round_id}", response=RoundDetailOut, summary="One round with its members")
+@router.get("/appraisal/rounds/{round_id}", response=AppraisalRoundDetailOut, summary="One round with its members")
 def round_get(request, round_id: int):
     return _detail(request, round_id)
 
 
-@router.post("/appraisal/rounds/{round_id}/transition", response=RoundDetailOut, summary="Move to the next step")
-def round_transition(request, round_id: int, payload: TransitionIn):
+@router.post(
+    "/appraisal/rounds/{round_id}/transition", response=AppraisalRoundDetailOut, summary="Move to the next step"
+)
+def round_transition(request, round_id: int, payload: AppraisalTransitionIn):
     round = _round(request, round_id, PERMISSION)
     services.appraisal_transition(round=round, to_status=payload.to_status, version=payload.version, actor=request.user)
     return _detail(request, round_id)
 
 
-@router.post("/appraisal/rounds/{round_id}/report", response=RoundDetailOut, summary="Report the results upward")
-def round_report(request, round_id: int, payload: VersionIn):
+@router.post(
+    "/appraisal/rounds/{round_id}/report", response=AppraisalRoundDetailOut, summary="Report the results upward"
+)
+def round_report(request, round_id: int, payload: AppraisalVersionIn):
     round = _round(request, round_id, PERMISSION)
     services.report_upward(round=round, version=payload.version, actor=request.user)
     return _detail(request, round_id)
@@ -354,22 +360,26 @@ def acknowledge(request, round_id: int):
     return _my_entry_out(request, round_id)
 
 
-@router.post("/appraisal/rounds/{round_id}/masses", response=RoundDetailOut, summary="Enter the masses' tally")
+@router.post("/appraisal/rounds/{round_id}/masses", response=AppraisalRoundDetailOut, summary="Enter the masses' tally")
 def masses(request, round_id: int, payload: MassesIn):
     round = _round(request, round_id, PERMISSION)
     services.masses_tally_enter(round=round, counts=payload.counts, version=payload.version, actor=request.user)
     return _detail(request, round_id)
 
 
-@router.post("/appraisal/rounds/{round_id}/propose", response=RoundDetailOut, summary="The committee's proposed grades")
+@router.post(
+    "/appraisal/rounds/{round_id}/propose", response=AppraisalRoundDetailOut, summary="The committee's proposed grades"
+)
 def propose(request, round_id: int, payload: GradesIn):
     round = _round(request, round_id, PERMISSION)
     services.grades_propose(round=round, grades=payload.grades, version=payload.version, actor=request.user)
     return _detail(request, round_id)
 
 
-@router.post("/appraisal/rounds/{round_id}/decide", response=RoundDetailOut, summary="The general meeting's decision")
-def decide(request, round_id: int, payload: DecideIn):
+@router.post(
+    "/appraisal/rounds/{round_id}/decide", response=AppraisalRoundDetailOut, summary="The general meeting's decision"
+)
+def decide(request, round_id: int, payload: AppraisalDecideIn):
     round = _round(request, round_id, PERMISSION)
     meeting = None
     if payload.meeting_id is not None:
@@ -388,7 +398,7 @@ def decide(request, round_id: int, payload: DecideIn):
     return _detail(request, round_id)
 
 
-@router.post("/appraisal/rounds/{round_id}/tell", response=RoundDetailOut, summary="Mark the members told")
+@router.post("/appraisal/rounds/{round_id}/tell", response=AppraisalRoundDetailOut, summary="Mark the members told")
 def tell(request, round_id: int, payload: TellIn):
     round = _round(request, round_id, PERMISSION)
     services.results_tell(round=round, version=payload.version, entry_ids=payload.entry_ids, actor=request.user)

@@ -24,7 +24,7 @@ router = Router(tags=["orglife"])
 VIEW = "orglife.view"
 
 
-class CellOut(Schema):
+class ComplianceCellOut(Schema):
     kind: str
     owed: bool
     required: int
@@ -35,24 +35,24 @@ class CellOut(Schema):
     statuses: dict[str, int]
 
 
-class RowOut(Schema):
+class ComplianceRowOut(Schema):
     organisation_id: int
     name: str
     org_kind: str
     depth: int
     is_total: bool
     light: str
-    cells: list[CellOut]
-    total: CellOut
+    cells: list[ComplianceCellOut]
+    total: ComplianceCellOut
 
 
-class TableOut(Schema):
+class ComplianceTableOut(Schema):
     organisation_id: int
     year: int
     as_of: date
     kinds: list[str]
-    rows: list[RowOut]
-    total: RowOut
+    rows: list[ComplianceRowOut]
+    total: ComplianceRowOut
 
 
 class MeetingRef(Schema):
@@ -64,7 +64,7 @@ class MeetingRef(Schema):
     quorum_met: bool | None
 
 
-class PeriodOut(Schema):
+class CompliancePeriodOut(Schema):
     label: str
     start: date
     end: date
@@ -76,7 +76,7 @@ class PeriodOut(Schema):
     meetings: list[MeetingRef]
 
 
-class RuleOut(Schema):
+class ComplianceRuleOut(Schema):
     rule_id: int
     text: str
     per: str
@@ -93,12 +93,12 @@ class RuleOut(Schema):
 class KindPlanOut(Schema):
     kind: str
     label: str
-    rule: RuleOut
-    cell: CellOut
-    periods: list[PeriodOut]
+    rule: ComplianceRuleOut
+    cell: ComplianceCellOut
+    periods: list[CompliancePeriodOut]
 
 
-class PlanOut(Schema):
+class CompliancePlanOut(Schema):
     organisation_id: int
     name: str
     year: int
@@ -117,8 +117,8 @@ def _year(year: int | None) -> int:
     return year
 
 
-def _cell(c: Cell) -> CellOut:
-    return CellOut(
+def _cell(c: Cell) -> ComplianceCellOut:
+    return ComplianceCellOut(
         kind=c.kind,
         owed=c.owed,
         required=c.required,
@@ -130,8 +130,8 @@ def _cell(c: Cell) -> CellOut:
     )
 
 
-def _row(row: Row, kinds: list[str]) -> RowOut:
-    return RowOut(
+def _row(row: Row, kinds: list[str]) -> ComplianceRowOut:
+    return ComplianceRowOut(
         organisation_id=row.org.pk,
         name=row.org.name,
         org_kind=row.org.kind,
@@ -143,9 +143,9 @@ def _row(row: Row, kinds: list[str]) -> RowOut:
     )
 
 
-def _rule(k: KindPlan) -> RuleOut:
+def _rule(k: KindPlan) -> ComplianceRuleOut:
     quorum = k.rule.quorum
-    return RuleOut(
+    return ComplianceRuleOut(
         rule_id=k.row.pk,
         text=rule_text(k.rule),
         per=k.rule.per,
@@ -160,7 +160,7 @@ def _rule(k: KindPlan) -> RuleOut:
     )
 
 
-def _period(p: Period) -> PeriodOut:
+def _period(p: Period) -> CompliancePeriodOut:
     meetings = [
         MeetingRef(
             meeting_id=m.pk, title=m.title, starts_on=m.starts_on, status=m.status, counted=m.counted,
@@ -168,7 +168,7 @@ def _period(p: Period) -> PeriodOut:
         )
         for m in p.meetings
     ]  # fmt: skip
-    return PeriodOut(
+    return CompliancePeriodOut(
         label=p.label,
         start=p.start,
         end=p.last_day,
@@ -181,7 +181,9 @@ def _period(p: Period) -> PeriodOut:
     )
 
 
-@router.get("/compliance/{org_id}/plan", response=PlanOut, summary="A unit's year plan: what is due when, and held")
+@router.get(
+    "/compliance/{org_id}/plan", response=CompliancePlanOut, summary="A unit's year plan: what is due when, and held"
+)
 def plan_get(request, org_id: int, year: int | None = None):
     org = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
     plan = unit_plan(org=org, year=_year(year), meetings=Meeting.objects.visible_to(request.user, VIEW))
@@ -191,7 +193,7 @@ def plan_get(request, org_id: int, year: int | None = None):
         )
         for k in plan.kinds
     ]
-    return PlanOut(
+    return CompliancePlanOut(
         organisation_id=org.pk,
         name=org.name,
         year=plan.year,
@@ -202,12 +204,14 @@ def plan_get(request, org_id: int, year: int | None = None):
     )
 
 
-@router.get("/compliance/{org_id}", response=TableOut, summary="Held against required per unit and kind, rolled up")
+@router.get(
+    "/compliance/{org_id}", response=ComplianceTableOut, summary="Held against required per unit and kind, rolled up"
+)
 def compliance_get(request, org_id: int, year: int | None = None):
     scope = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
     units = Organisation.objects.visible_to(request.user, VIEW)
     table = compliance_table(scope=scope, year=_year(year), units=units)
-    return TableOut(
+    return ComplianceTableOut(
         organisation_id=scope.pk,
         year=table.year,
         as_of=table.on,

@@ -60,7 +60,7 @@ class CritiqueIn(Schema):
     critic_id: int | None = None
 
 
-class ProblemIn(Schema):
+class LifeProblemIn(Schema):
     problem: str
     owner_id: int | None = None
     due_on: date | None = None
@@ -153,7 +153,7 @@ def critique_delete(request, critique_id: int):
     response={201: ProblemAddedOut},
     summary="Put a problem found at a held life meeting on the unit's rectification list",
 )
-def problem_add(request, meeting_id: int, payload: ProblemIn):
+def problem_add(request, meeting_id: int, payload: LifeProblemIn):
     meeting = _meeting(request, meeting_id)
     if not services.problem_may_add(request.user, meeting):
         raise Http404

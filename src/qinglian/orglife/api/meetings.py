@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from qinglian.core.api_errors import file_answer
 from qinglian.core.lib.dates import add_months
 from qinglian.core.paging import IdPageNumberPagination
 from qinglian.orglife.models import Attendee, Meeting
@@ -25,6 +26,7 @@ from qinglian.orglife.vocab import MeetingKind, Presence
 from qinglian.orgs.access import get_visible_or_404
 from qinglian.orgs.models import Member, Organisation
 
+ICS = file_answer("text/calendar")
 router = Router(tags=["meetings"])
 VIEW, MANAGE, APPROVE = "orglife.view", "orglife.manage", "orglife.approve"
 
@@ -127,7 +129,7 @@ class MeetingUpdateIn(Schema):
     guests: list[GuestIn] | None = None
 
 
-class CancelIn(Schema):
+class MeetingCancelIn(Schema):
     reason: str
     version: int | None = None
 
@@ -239,7 +241,7 @@ def meeting_create(request, payload: MeetingIn):
     return Status(201, _detail(request, meeting.pk))
 
 
-@router.get("/meetings/calendar.ics", summary="A unit's meetings of one year as iCalendar", response={200: str})
+@router.get("/meetings/calendar.ics", summary="A unit's meetings of one year as iCalendar", openapi_extra=ICS)
 def meeting_unit_ics(request, org_id: int, year: int):
     org = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
     if not FIRST_YEAR <= year <= LAST_YEAR:
@@ -249,7 +251,7 @@ def meeting_unit_ics(request, org_id: int, year: int):
     return ics_response(meetings, name=name, filename=f"meetings-{org.pk}-{year}.ics", request=request)
 
 
-@router.get("/meetings/mine.ics", summary="The meetings I am invited to, as iCalendar", response={200: str})
+@router.get("/meetings/mine.ics", summary="The meetings I am invited to, as iCalendar", openapi_extra=ICS)
 def meeting_mine_ics(request):
     since = timezone.localdate().replace(day=1, month=1, year=timezone.localdate().year - 1)
     meetings = services.my_meetings(request.user).filter(starts_on__gte=since).order_by("starts_at", "pk")
@@ -261,7 +263,7 @@ def meeting_get(request, meeting_id: int):
     return _detail(request, meeting_id)
 
 
-@router.get("/meetings/{meeting_id}/meeting.ics", summary="One meeting as iCalendar", response={200: str})
+@router.get("/meetings/{meeting_id}/meeting.ics", summary="One meeting as iCalendar", openapi_extra=ICS)
 def meeting_ics(request, meeting_id: int):
     meeting = services.meeting_or_404(request.user, meeting_id)
     return ics_response([meeting], name=meeting.title, filename=f"meeting-{meeting.pk}.ics", request=request)
@@ -291,7 +293,7 @@ def meeting_update(request, meeting_id: int, payload: MeetingUpdateIn):
 
 
 @router.post("/meetings/{meeting_id}/cancel", response=MeetingDetailOut, summary="Cancel a meeting, with the reason")
-def meeting_cancel(request, meeting_id: int, payload: CancelIn):
+def meeting_cancel(request, meeting_id: int, payload: MeetingCancelIn):
     meeting = services.meeting_or_404(request.user, meeting_id, MANAGE)
     services.meeting_cancel(meeting=meeting, reason=payload.reason, version=payload.version, actor=request.user)
     return _detail(request, meeting_id)

@@ -70,15 +70,15 @@ class DraftIn(Schema):
     version: int = 0
 
 
-class VersionIn(Schema):
+class MinutesVersionIn(Schema):
     version: int
 
 
-class ReturnIn(VersionIn):
+class MinutesReturnIn(MinutesVersionIn):
     note: str
 
 
-class CorrectIn(VersionIn):
+class CorrectIn(MinutesVersionIn):
     reason: str
 
 
@@ -183,7 +183,7 @@ def minutes_draft(request, meeting_id: int, payload: DraftIn):
 
 
 @router.post("/minutes/{minutes_id}/submit", response=MinutesOut, summary="Submit a draft for approval")
-def minutes_submit(request, minutes_id: int, payload: VersionIn):
+def minutes_submit(request, minutes_id: int, payload: MinutesVersionIn):
     minutes = _minutes(request, minutes_id, "orglife.manage")
     return _out(services.minutes_submit(minutes=minutes, actor=request.user, version=payload.version))
 
@@ -191,7 +191,7 @@ def minutes_submit(request, minutes_id: int, payload: VersionIn):
 @router.post(
     "/minutes/{minutes_id}/return", response=MinutesOut, summary="Return submitted minutes to draft, with a note"
 )
-def minutes_return(request, minutes_id: int, payload: ReturnIn):
+def minutes_return(request, minutes_id: int, payload: MinutesReturnIn):
     minutes = _minutes(request, minutes_id, "orglife.approve")
     return _out(
         services.minutes_return(minutes=minutes, note=payload.note, actor=request.user, version=payload.version)
@@ -199,7 +199,7 @@ def minutes_return(request, minutes_id: int, payload: ReturnIn):
 
 
 @router.post("/minutes/{minutes_id}/approve", response=MinutesOut, summary="Approve: the minutes become the record")
-def minutes_approve(request, minutes_id: int, payload: VersionIn):
+def minutes_approve(request, minutes_id: int, payload: MinutesVersionIn):
     minutes = _minutes(request, minutes_id, "orglife.approve")
     return _out(services.minutes_approve(minutes=minutes, actor=request.user, version=payload.version))
 

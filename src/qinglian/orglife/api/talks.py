@@ -96,7 +96,7 @@ class GroupOut(Schema):
     pairs: list[PairOut]
 
 
-class PersonOut(Schema):
+class TalkPersonOut(Schema):
     id: int
     name: str
 
@@ -106,8 +106,8 @@ class CoverageOut(Schema):
     organisation_name: str
     year: int
     times: int
-    secretary: PersonOut | None
-    committee: list[PersonOut]
+    secretary: TalkPersonOut | None
+    committee: list[TalkPersonOut]
     problem: str
     total: int
     done: int

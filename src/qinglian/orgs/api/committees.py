@@ -13,7 +13,7 @@ from qinglian.orgs.models import CommitteePost, CommitteeTerm, Member, Organisat
 router = Router(tags=["committees"])
 
 
-class PostOut(Schema):
+class CommitteePostOut(Schema):
     id: int
     member_id: int
     member_name: str
@@ -33,7 +33,7 @@ class TermOut(Schema):
     elected_on: date
     ends_on: date
     closed_on: date | None
-    posts: list[PostOut]
+    posts: list[CommitteePostOut]
 
     @staticmethod
     def resolve_posts(obj):
@@ -44,7 +44,7 @@ class TermIn(Schema):
     elected_on: date
 
 
-class PostIn(Schema):
+class CommitteePostIn(Schema):
     member_id: int
     post: str
     starts_on: date | None = None
@@ -73,8 +73,8 @@ def term_create(request, org_id: int, payload: TermIn):
     return Status(201, _with_posts(CommitteeTerm.objects).get(pk=term.pk))
 
 
-@router.post("/terms/{term_id}/posts", response={201: PostOut}, summary="Seat a member in a post")
-def post_create(request, term_id: int, payload: PostIn):
+@router.post("/terms/{term_id}/posts", response={201: CommitteePostOut}, summary="Seat a member in a post")
+def post_create(request, term_id: int, payload: CommitteePostIn):
     term = get_visible_or_404(
         CommitteeTerm.objects.select_related("organisation"), request.user, "org.manage", pk=term_id
     )
@@ -87,7 +87,7 @@ def post_create(request, term_id: int, payload: PostIn):
     return Status(201, seat)
 
 
-@router.post("/posts/{post_id}/end", response=PostOut, summary="End a post")
+@router.post("/posts/{post_id}/end", response=CommitteePostOut, summary="End a post")
 def post_end(request, post_id: int, payload: PostEndIn):
     seat = get_visible_or_404(
         CommitteePost.objects.select_related("term__organisation", "member"), request.user, "org.manage", pk=post_id

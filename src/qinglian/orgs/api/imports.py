@@ -31,7 +31,7 @@ class ImportProblem(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class RosterImportOut(Schema):
     id: UUID
     organisation_id: int
     mode: str
@@ -45,7 +45,7 @@ class ImportOut(Schema):
     job_id: UUID | None
 
 
-class ImportDetailOut(ImportOut):
+class ImportDetailOut(RosterImportOut):
     errors: list[ImportProblem]
     errors_page: int
     errors_pages: int
@@ -66,7 +66,9 @@ def import_template(request):
     return xlsx_response(roster_template(), "roster-template.xlsx")
 
 
-@router.post("/imports", response={202: ImportOut}, summary="Upload a roster (.xlsx); it is checked in the background")
+@router.post(
+    "/imports", response={202: RosterImportOut}, summary="Upload a roster (.xlsx); it is checked in the background"
+)
 def import_upload(
     request,
     organisation_id: int = Form(...),
@@ -100,7 +102,7 @@ def import_detail(request, import_id: UUID, page: int = 1):
     return upload
 
 
-@router.post("/imports/{import_id}/confirm", response={202: ImportOut}, summary="Save a checked import")
+@router.post("/imports/{import_id}/confirm", response={202: RosterImportOut}, summary="Save a checked import")
 def import_confirm(request, import_id: UUID):
     upload = _upload(request, import_id)
     try:

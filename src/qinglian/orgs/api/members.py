@@ -12,6 +12,7 @@ from qinglian.orgs import services
 from qinglian.orgs.access import can, get_visible_or_404
 from qinglian.orgs.filters import MemberFilterForm
 from qinglian.orgs.models import Department, Member, Organisation
+from qinglian.orgs.vocab import MemberStatus
 
 router = Router(tags=["members"])
 
@@ -93,7 +94,7 @@ class MemberPatch(MemberFields):
 
 
 class StatusIn(Schema):
-    status: str
+    status: MemberStatus
     effective_on: date
     reason: str
     version: int | None = None
@@ -103,7 +104,7 @@ class RevealIn(Schema):
     reason: str
 
 
-class RevealOut(Schema):
+class MemberRevealOut(Schema):
     id_number: str
 
 
@@ -112,13 +113,13 @@ class ConfirmIn(Schema):
     version: int | None = None
 
 
-class ExtendIn(Schema):
+class MemberExtendIn(Schema):
     until: date
     reason: str
     version: int | None = None
 
 
-class CancelIn(Schema):
+class MemberCancelIn(Schema):
     on: date
     reason: str
     version: int | None = None
@@ -177,7 +178,9 @@ def member_status(request, member_id: int, payload: StatusIn):
     return member
 
 
-@router.post("/members/{member_id}/id-number", response=RevealOut, summary="The full ID number (audited, with reason)")
+@router.post(
+    "/members/{member_id}/id-number", response=MemberRevealOut, summary="The full ID number (audited, with reason)"
+)
 def member_reveal_id(request, member_id: int, payload: RevealIn):
     member = _member(request, member_id)
     if not can(request.user, "member.view_id", member):
@@ -193,7 +196,7 @@ def member_confirm_full(request, member_id: int, payload: ConfirmIn):
 
 
 @router.post("/members/{member_id}/probation/extend", response=MemberOut, summary="Extend probation once")
-def member_extend_probation(request, member_id: int, payload: ExtendIn):
+def member_extend_probation(request, member_id: int, payload: MemberExtendIn):
     member = _member(request, member_id, "member.manage")
     return services.member_extend_probation(member=member, actor=request.user, **payload.dict())
 
@@ -201,7 +204,7 @@ def member_extend_probation(request, member_id: int, payload: ExtendIn):
 @router.post(
     "/members/{member_id}/probation/cancel", response=MemberOut, summary="Cancel the probationary qualification"
 )
-def member_cancel_probation(request, member_id: int, payload: CancelIn):
+def member_cancel_probation(request, member_id: int, payload: MemberCancelIn):
     member = _member(request, member_id, "member.manage")
     services.member_cancel_probation(member=member, actor=request.user, **payload.dict())
     return member

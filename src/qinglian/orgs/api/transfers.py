@@ -74,7 +74,7 @@ class TransferIn(Schema):
     reason: str = ""
 
 
-class TransitionIn(Schema):
+class TransferTransitionIn(Schema):
     to_status: TransferStatus
     version: int
     reason: str = ""
@@ -131,7 +131,7 @@ def transfer_create(request, payload: TransferIn):
 
 
 @router.post("/transfers/{transfer_id}/transition", response=TransferOut, summary="Accept, return or cancel")
-def transfer_transition(request, transfer_id: UUID, payload: TransitionIn):
+def transfer_transition(request, transfer_id: UUID, payload: TransferTransitionIn):
     transfer = _get(request, transfer_id)
     services.transfer_transition(transfer=transfer, actor=request.user, **payload.dict())
     return _get(request, transfer_id)

@@ -64,7 +64,7 @@ class DissolveIn(Schema):
     reason: str
 
 
-class MoveIn(Schema):
+class OrgMoveIn(Schema):
     new_parent_id: int
     reason: str = ""
 
@@ -98,7 +98,7 @@ def org_rename(request, org_id: int, payload: RenameIn):
 
 
 @router.post("/{org_id}/move", response=OrganisationOut, summary="Move with the whole subtree")
-def org_move(request, org_id: int, payload: MoveIn):
+def org_move(request, org_id: int, payload: OrgMoveIn):
     org = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=org_id)
     parent = get_visible_or_404(Organisation.objects, request.user, "org.manage", pk=payload.new_parent_id)
     return services.org_move(org=org, new_parent=parent, actor=request.user, reason=payload.reason)

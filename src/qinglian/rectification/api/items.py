@@ -30,7 +30,7 @@ router = Router(tags=["rectification"])
 VIEW, MANAGE = services.VIEW, services.MANAGE
 
 
-class ItemOut(Schema):
+class RectificationItemOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -93,7 +93,7 @@ class EvidenceOut(Schema):
         return f"/api/v1/rectification/evidence/{obj.pk}/file" if obj.file else ""
 
 
-class RecordOut(Schema):
+class RectificationRecordOut(Schema):
     kind: str
     id: int
     label: str
@@ -101,10 +101,10 @@ class RecordOut(Schema):
 
 
 class LinkedEvidenceOut(EvidenceOut):
-    record: RecordOut | None = None
+    record: RectificationRecordOut | None = None
 
 
-class EventOut(Schema):
+class RectificationEventOut(Schema):
     kind: str
     comment: str
     actor: str
@@ -115,13 +115,13 @@ class EventOut(Schema):
         return obj.actor.get_username() if obj.actor_id else ""
 
 
-class ItemDetailOut(ItemOut):
-    source_record: RecordOut | None = None
+class ItemDetailOut(RectificationItemOut):
+    source_record: RectificationRecordOut | None = None
     evidence: list[LinkedEvidenceOut]
-    events: list[EventOut]
+    events: list[RectificationEventOut]
 
 
-class ItemIn(Schema):
+class RectificationItemIn(Schema):
     organisation_id: int
     source: Source
     problem: str
@@ -152,7 +152,7 @@ class ProgressIn(Schema):
     comment: str
 
 
-class TransitionIn(Schema):
+class RectificationTransitionIn(Schema):
     action: Literal["submit", "verify", "return", "reopen"]
     version: int
     result: str = Field("", description="what was done (submit)")
@@ -203,7 +203,7 @@ def _detail(request, item: Item) -> dict:
     return item
 
 
-class _Detail(ItemDetailOut):
+class _RectificationDetail(ItemDetailOut):
     @staticmethod
     def resolve_evidence(obj):
         return obj.evidence_rows
@@ -213,7 +213,7 @@ class _Detail(ItemDetailOut):
         return list(Event.objects.filter(item=obj).select_related("actor").order_by("at", "pk"))
 
 
-@router.get("/items", response=list[ItemOut], summary="Rectification items the caller may see (or owns)")
+@router.get("/items", response=list[RectificationItemOut], summary="Rectification items the caller may see (or owns)")
 @paginate(IdPageNumberPagination)
 def item_list(
     request,
@@ -237,7 +237,7 @@ def item_list(
     return in_work_order(qs)
 
 
-@router.get("/items/{item_id}", response=_Detail, summary="One item with its evidence and history")
+@router.get("/items/{item_id}", response=_RectificationDetail, summary="One item with its evidence and history")
 def item_get(request, item_id: int):
     return _detail(request, _item(request, item_id))
 
@@ -264,8 +264,8 @@ def _department(org: Organisation, department_id: int | None) -> Department | No
     return department
 
 
-@router.post("/items", response={201: _Detail}, summary="Record a problem on a unit's rectification list")
-def item_create(request, payload: ItemIn):
+@router.post("/items", response={201: _RectificationDetail}, summary="Record a problem on a unit's rectification list")
+def item_create(request, payload: RectificationItemIn):
     org = get_visible_or_404(Organisation.objects, request.user, MANAGE, pk=payload.organisation_id)
     item = services.item_create(
         org=org,
@@ -285,7 +285,9 @@ def item_create(request, payload: ItemIn):
     return Status(201, _detail(request, _item(request, item.pk)))
 
 
-@router.patch("/items/{item_id}", response=_Detail, summary="Change an item being rectified (send its version)")
+@router.patch(
+    "/items/{item_id}", response=_RectificationDetail, summary="Change an item being rectified (send its version)"
+)
 def item_update(request, item_id: int, payload: ItemPatch):
     item = _item(request, item_id)
     if not can(request.user, MANAGE, item):
@@ -310,7 +312,9 @@ def item_update(request, item_id: int, payload: ItemPatch):
     return _detail(request, _item(request, item_id))
 
 
-@router.post("/items/{item_id}/progress", response={201: EventOut}, summary="Note how the rectification is going")
+@router.post(
+    "/items/{item_id}/progress", response={201: RectificationEventOut}, summary="Note how the rectification is going"
+)
 def item_progress(request, item_id: int, payload: ProgressIn):
     item = _item(request, item_id)
     if not services.may_work(request.user, item):
@@ -318,8 +322,10 @@ def item_progress(request, item_id: int, payload: ProgressIn):
     return Status(201, services.item_progress(item=item, actor=request.user, comment=payload.comment))
 
 
-@router.post("/items/{item_id}/transitions", response=_Detail, summary="Report rectified, verify, send back, reopen")
-def item_transition(request, item_id: int, payload: TransitionIn):
+@router.post(
+    "/items/{item_id}/transitions", response=_RectificationDetail, summary="Report rectified, verify, send back, reopen"
+)
+def item_transition(request, item_id: int, payload: RectificationTransitionIn):
     """submit (the owner or managers; needs evidence and `result`), verify (rectification.verify, never the
     owner; needs evidence), return (a verifier; `comment` says why), reopen (managers or verifiers; `comment`
     says why). A stale `version` answers 409."""

@@ -86,7 +86,7 @@ class SupplierPatch(Schema):
     business: str | None = None
 
 
-class ImportOut(Schema):
+class ConflictImportOut(Schema):
     id: UUID
     file_name: str
     state: str
@@ -145,7 +145,7 @@ class ImportOut(Schema):
         return obj.total
 
 
-class CheckOut(Schema):
+class ConflictCheckOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -191,7 +191,7 @@ class CheckOut(Schema):
         return pending if pending is not None else obj.found.filter(status=MatchStatus.PENDING).count()
 
 
-class CheckIn(Schema):
+class ConflictCheckIn(Schema):
     organisation_id: int
 
 
@@ -227,7 +227,7 @@ class MatchOut(Schema):
         return obj.decided_by.get_username() if obj.decided_by_id else ""
 
 
-class DecideIn(Schema):
+class ConflictDecideIn(Schema):
     status: MatchStatus = Field(description="confirmed or dismissed")
     note: str = Field(description="what was checked and why it was decided so (required)")
     version: int
@@ -301,7 +301,7 @@ def _import(request, import_id: UUID) -> Job:
 
 @router.post(
     "/supplier-imports",
-    response={201: ImportOut},
+    response={201: ConflictImportOut},
     summary="Upload a supplier file (.xlsx) to check: ready with a preview, or invalid with errors by row",
 )
 def supplier_import_upload(request, org_id: int = Form(...), file: UploadedFile = File(...)):  # noqa: B008
@@ -315,12 +315,12 @@ def supplier_import_upload(request, org_id: int = Form(...), file: UploadedFile 
     return Status(201, job)
 
 
-@router.get("/supplier-imports/{import_id}", response=ImportOut, summary="An import's state and progress")
+@router.get("/supplier-imports/{import_id}", response=ConflictImportOut, summary="An import's state and progress")
 def supplier_import_get(request, import_id: UUID):
     return _import(request, import_id)
 
 
-@router.post("/supplier-imports/{import_id}/confirm", response=ImportOut, summary="Save a checked import")
+@router.post("/supplier-imports/{import_id}/confirm", response=ConflictImportOut, summary="Save a checked import")
 def supplier_import_confirm(request, import_id: UUID):
     """All rows or none; a small file is saved at once (state done), a large one by the worker (state importing:
     poll the import)."""
@@ -349,7 +349,7 @@ def _check(request, check_id: int) -> ConflictCheck:
     return check
 
 
-@router.get("/conflicts/checks", response=list[CheckOut], summary="Conflict-of-interest checks, latest first")
+@router.get("/conflicts/checks", response=list[ConflictCheckOut], summary="Conflict-of-interest checks, latest first")
 @paginate(PageNumberPagination)  # not the id-first pagination, which would drop the count of pending matches
 def check_list(request, org_id: int | None = None):
     checks = _checks(request).annotate(pending=Count("found", filter=Q(found__status=MatchStatus.PENDING)))
@@ -360,8 +360,8 @@ def check_list(request, org_id: int | None = None):
     return checks
 
 
-@router.post("/conflicts/checks", response={201: CheckOut}, summary="Run a check now (a background job)")
-def check_run(request, payload: CheckIn):
+@router.post("/conflicts/checks", response={201: ConflictCheckOut}, summary="Run a check now (a background job)")
+def check_run(request, payload: ConflictCheckIn):
     """Compares the agency's cadres' declarations with its supplier register; poll the check until `state` is
     done. A check already running there answers 422."""
     _allowed(request)
@@ -370,7 +370,7 @@ def check_run(request, payload: CheckIn):
     return Status(201, _check(request, check.pk))
 
 
-@router.get("/conflicts/checks/{check_id}", response=CheckOut, summary="One check, with its progress")
+@router.get("/conflicts/checks/{check_id}", response=ConflictCheckOut, summary="One check, with its progress")
 def check_get(request, check_id: int):
     return _check(request, check_id)
 
@@ -390,7 +390,7 @@ def match_list(request, check_id: int, status: str = "", basis: str = ""):
 
 
 @router.post("/conflicts/matches/{match_id}/decide", response=MatchOut, summary="Confirm or dismiss, with a note")
-def match_decide(request, match_id: int, payload: DecideIn):
+def match_decide(request, match_id: int, payload: ConflictDecideIn):
     """A stale `version` answers 409; a decision may be changed later with a new note."""
     _allowed(request)
     match = get_visible_or_404(

@@ -134,7 +134,7 @@ class StepIn(Schema):
     reason: str = Field("", description="why the section is returned (return)")
 
 
-class OpenIn(Schema):
+class FileOpenIn(Schema):
     member_id: int
     year: int
 
@@ -305,7 +305,7 @@ def section_get(request, section_id: int):
 
 
 @router.post("/files", response={201: FileDetailOut}, summary="Open a cadre's file for a year")
-def file_open(request, payload: OpenIn):
+def file_open(request, payload: FileOpenIn):
     """The cadre opens their own; discipline inspection any cadre's at the units it reviews."""
     member = Member.objects.select_related("organisation").filter(pk=payload.member_id).first()
     if member is None or not (

@@ -81,7 +81,7 @@ class PointOut(Schema):
         return obj.proposed_by.get_username() if obj.proposed_by_id else ""
 
 
-class RecordOut(Schema):
+class RiskRecordOut(Schema):
     kind: str
     id: int
     label: str
@@ -110,10 +110,10 @@ class IncidentOut(Schema):
     occurred_on: date
     record_kind: str
     record_id: int | None
-    record: RecordOut | None = None
+    record: RiskRecordOut | None = None
 
 
-class EventOut(Schema):
+class RiskEventOut(Schema):
     kind: str
     comment: str
     actor: str
@@ -135,7 +135,7 @@ class PointDetailOut(PointOut):
     measures: list[MeasureOut]
     reviews: list[ReviewOut]
     incidents: list[IncidentOut]
-    events: list[EventOut]
+    events: list[RiskEventOut]
     actions: list[str] = Field(description="the moves the caller may make now (POST them to /transitions)")
 
 
@@ -179,14 +179,14 @@ class PointPatch(Schema):
     )
 
 
-class TransitionIn(Schema):
+class RiskTransitionIn(Schema):
     action: Literal["propose", "review", "consult", "approve", "return", "withdraw"]
     version: int
     comment: str = Field("", description="a comment, or the reason (return)")
     opinion: str = Field("", description="discipline inspection's opinion (consult)")
 
 
-class ProblemIn(Schema):
+class RiskProblemIn(Schema):
     problem: str
     measures: str = ""
     owner_id: int | None = None
@@ -198,7 +198,7 @@ class ReviewIn(Schema):
     measures_effective: bool
     conclusion: str
     level_after: int
-    problem: ProblemIn | None = Field(None, description="a problem found, put on the rectification list")
+    problem: RiskProblemIn | None = Field(None, description="a problem found, put on the rectification list")
 
 
 class ReviewCreatedOut(ReviewOut):
@@ -218,7 +218,7 @@ class IncidentIn(Schema):
     record_id: int | None = None
 
 
-class PostOut(Schema):
+class RiskPostOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -231,7 +231,7 @@ class PostOut(Schema):
         return obj.organisation.name
 
 
-class PostIn(Schema):
+class RiskPostIn(Schema):
     organisation_id: int
     name: str
     department_id: int | None = None
@@ -247,15 +247,15 @@ class SyncIn(Schema):
     organisation_id: int
 
 
-class SyncOut(Schema):
+class RiskSyncOut(Schema):
     added: int
 
 
-class HeldPostOut(PostOut):
+class HeldPostOut(RiskPostOut):
     open_round_id: int | None = None
 
 
-class MyPointsOut(Schema):
+class RiskMyPointsOut(Schema):
     posts: list[HeldPostOut]
     registered: list[PointOut]
     own: list[PointOut]
@@ -310,7 +310,7 @@ def _detail(request, point: RiskPoint) -> RiskPoint:
     return point
 
 
-class _Detail(PointDetailOut):
+class _RiskDetail(PointDetailOut):
     @staticmethod
     def resolve_rating(obj):
         return obj.rating
@@ -368,7 +368,7 @@ def point_list(
     return qs.order_by("level", "organisation__path", "pk")
 
 
-@router.get("/points/{point_id}", response=_Detail, summary="One risk point with its measures, reviews and history")
+@router.get("/points/{point_id}", response=_RiskDetail, summary="One risk point with its measures, reviews and history")
 def point_get(request, point_id: int):
     return _detail(request, _point(request, point_id))
 
@@ -408,7 +408,7 @@ def _unit_for_create(request, org_id: int) -> Organisation:
     return org
 
 
-@router.post("/points", response={201: _Detail}, summary="Record a draft risk point with its measures")
+@router.post("/points", response={201: _RiskDetail}, summary="Record a draft risk point with its measures")
 def point_create(request, payload: PointIn):
     """By a holder of the post (for their own post) or the unit's reviewers and managers. The level comes from
     the criteria; another level needs level_reason. Every measure needs an owner from the unit's register."""
@@ -440,7 +440,7 @@ def point_create(request, payload: PointIn):
     return Status(201, _detail(request, _point(request, point.pk)))
 
 
-@router.patch("/points/{point_id}", response=_Detail, summary="Change a draft or returned point (send its version)")
+@router.patch("/points/{point_id}", response=_RiskDetail, summary="Change a draft or returned point (send its version)")
 def point_update(request, point_id: int, payload: PointPatch):
     point = _point(request, point_id)
     if not (services.may_manage_unit(request.user, point) or services.is_proposer(request.user, point)):
@@ -478,8 +478,8 @@ def point_update(request, point_id: int, payload: PointPatch):
     return _detail(request, _point(request, point_id))
 
 
-@router.post("/points/{point_id}/transitions", response=_Detail, summary="Propose, review, consult, approve, …")
-def point_transition(request, point_id: int, payload: TransitionIn):
+@router.post("/points/{point_id}/transitions", response=_RiskDetail, summary="Propose, review, consult, approve, …")
+def point_transition(request, point_id: int, payload: RiskTransitionIn):
     """propose (the proposer, a holder of the post, reviewers and managers), review (risks.review), consult
     (risks.consult, with `opinion`), approve (risks.manage, once the opinion is given), return (reviewers and
     managers, `comment` says why), withdraw. The point's `actions` lists those the caller may make. A stale
@@ -542,7 +542,7 @@ def incident_create(request, point_id: int, payload: IncidentIn):
 # --- posts -------------------------------------------------------------------------------------------------
 
 
-@router.get("/posts", response=list[PostOut], summary="Posts of the units the caller may see")
+@router.get("/posts", response=list[RiskPostOut], summary="Posts of the units the caller may see")
 @paginate(IdPageNumberPagination)
 def post_list(request, org_id: int | None = None, active: bool | None = True):
     """`org_id`: that unit and those below it; `active`: in use (default), not in use (false), all (null)."""
@@ -571,8 +571,8 @@ def _department(org: Organisation, department_id: int | None) -> Department | No
     return department
 
 
-@router.post("/posts", response={201: PostOut}, summary="Add a post to a unit")
-def post_create(request, payload: PostIn):
+@router.post("/posts", response={201: RiskPostOut}, summary="Add a post to a unit")
+def post_create(request, payload: RiskPostIn):
     org = _managed_org(request, payload.organisation_id)
     post = services.post_create(
         organisation=org, name=payload.name, department=_department(org, payload.department_id), actor=request.user
@@ -580,13 +580,13 @@ def post_create(request, payload: PostIn):
     return Status(201, post)
 
 
-@router.post("/posts/sync", response=SyncOut, summary="Add the posts the member register shows in a unit")
+@router.post("/posts/sync", response=RiskSyncOut, summary="Add the posts the member register shows in a unit")
 def posts_sync(request, payload: SyncIn):
     org = _managed_org(request, payload.organisation_id)
     return {"added": services.posts_sync(organisation=org, actor=request.user)}
 
 
-@router.patch("/posts/{post_id}", response=PostOut, summary="Rename a post, move it, take it out of use")
+@router.patch("/posts/{post_id}", response=RiskPostOut, summary="Rename a post, move it, take it out of use")
 def post_update(request, post_id: int, payload: PostPatch):
     post = Post.objects.visible_to(request.user).select_related("organisation").filter(pk=post_id).first()
     if post is None or not services.may_manage_unit(request.user, post):
@@ -608,7 +608,9 @@ def post_update(request, post_id: int, payload: PostPatch):
 # --- mine and the rules ------------------------------------------------------------------------------------
 
 
-@router.get("/my-points", response=MyPointsOut, summary="The caller's posts, their approved points and own proposals")
+@router.get(
+    "/my-points", response=RiskMyPointsOut, summary="The caller's posts, their approved points and own proposals"
+)
 def my_points(request):
     found = services.member_points(request.user)
     posts = []

@@ -22,7 +22,7 @@ from qinglian.risks.services.rounds import MANAGE, VIEW, ProgressRow
 router = Router(tags=["risks"])
 
 
-class RoundOut(Schema):
+class RiskRoundOut(Schema):
     id: int
     organisation_id: int
     organisation_name: str
@@ -40,7 +40,7 @@ class RoundOut(Schema):
         return obj.organisation.name
 
 
-class RoundOpenedOut(RoundOut):
+class RoundOpenedOut(RiskRoundOut):
     copied: int = Field(0, description="how many points were copied from the round before")
     warnings: list[str] = Field(default_factory=list, description="what needs attention in the copies")
 
@@ -129,7 +129,7 @@ class CopyPlanOut(Schema):
     warnings: list[str]
 
 
-class RoundIn(Schema):
+class RiskRoundIn(Schema):
     organisation_id: int
     year: int
     title: str
@@ -138,7 +138,7 @@ class RoundIn(Schema):
     copy_from_id: int | None = Field(None, description="the round to copy; by default the latest closed round")
 
 
-class CloseIn(Schema):
+class RiskCloseIn(Schema):
     version: int
 
 
@@ -153,7 +153,7 @@ def _committee(request, organisation_id: int) -> Organisation:
     return get_visible_or_404(Organisation.objects, request.user, MANAGE, pk=organisation_id)
 
 
-@router.get("/rounds", response=list[RoundOut], summary="Identification rounds covering the caller's units")
+@router.get("/rounds", response=list[RiskRoundOut], summary="Identification rounds covering the caller's units")
 @paginate(IdPageNumberPagination)
 def round_list(request, org_id: int | None = None, status: str = ""):
     """`org_id`: the rounds covering that unit or run within it; `status`: open or closed."""
@@ -180,7 +180,7 @@ def round_copy_plan(request, organisation_id: int, year: int | None = None):
     }
 
 
-@router.get("/rounds/{round_id}", response=RoundOut, summary="One identification round")
+@router.get("/rounds/{round_id}", response=RiskRoundOut, summary="One identification round")
 def round_get(request, round_id: int):
     return _round(request, round_id)
 
@@ -208,7 +208,7 @@ def round_diff(request, round_id: int):
 
 
 @router.post("/rounds", response={201: RoundOpenedOut}, summary="Open a committee's identification round")
-def round_open(request, payload: RoundIn):
+def round_open(request, payload: RiskRoundIn):
     """Copies the approved points of the committee's latest closed round (or `copy_from_id`) as drafts unless
     `copy_register` is false; `warnings` lists the measures whose owner has left the register."""
     committee = _committee(request, payload.organisation_id)
@@ -229,8 +229,8 @@ def round_open(request, payload: RoundIn):
     return Status(201, opened)
 
 
-@router.post("/rounds/{round_id}/close", response=RoundOut, summary="Close a round (send its version)")
-def round_close(request, round_id: int, payload: CloseIn):
+@router.post("/rounds/{round_id}/close", response=RiskRoundOut, summary="Close a round (send its version)")
+def round_close(request, round_id: int, payload: RiskCloseIn):
     """Refused (422, listing them) while points await review or approval; drafts and returned points are
     withdrawn. A stale `version` answers 409."""
     risk_round = _round(request, round_id)

@@ -51,7 +51,7 @@ class VersionOut(Schema):
     created_at: datetime
 
 
-class QuestionOut(Schema):
+class BankQuestionOut(Schema):
     id: int
     organisation_id: int
     category: str
@@ -65,7 +65,7 @@ class QuestionOut(Schema):
         return obj.category.full_name
 
 
-class QuestionDetailOut(QuestionOut):
+class QuestionDetailOut(BankQuestionOut):
     tags: list[str]
     token: str
     versions: list[VersionOut]
@@ -118,7 +118,7 @@ class QuestionEditIn(QuestionIn):
     token: str
 
 
-class ImportOut(Schema):
+class BankImportOut(Schema):
     id: UUID
     state: str
     file_name: str
@@ -179,7 +179,7 @@ def _filtered(request, qs, *, org_id, q, category, qtype, topic, difficulty, tag
     return qs
 
 
-@router.get("/bank/questions", response=list[QuestionOut], summary="Questions the caller may read, filtered")
+@router.get("/bank/questions", response=list[BankQuestionOut], summary="Questions the caller may read, filtered")
 @paginate(IdPageNumberPagination)
 def question_list(
     request,
@@ -237,7 +237,9 @@ def question_edit(request, question_id: int, payload: QuestionEditIn):
     return _question(request, question_id)
 
 
-@router.post("/bank/imports", response={201: ImportOut}, summary="Upload questions (.xlsx, Aiken, GIFT) for a preview")
+@router.post(
+    "/bank/imports", response={201: BankImportOut}, summary="Upload questions (.xlsx, Aiken, GIFT) for a preview"
+)
 def import_upload(
     request,
     organisation_id: int = Form(...),
@@ -265,12 +267,12 @@ def _job(request, import_id: UUID) -> Job:
     return job
 
 
-@router.get("/bank/imports/{import_id}", response=ImportOut, summary="An import's state, errors and preview")
+@router.get("/bank/imports/{import_id}", response=BankImportOut, summary="An import's state, errors and preview")
 def import_get(request, import_id: UUID):
     return _import_out(_job(request, import_id))
 
 
-@router.post("/bank/imports/{import_id}/confirm", response={202: ImportOut}, summary="Save a checked import")
+@router.post("/bank/imports/{import_id}/confirm", response={202: BankImportOut}, summary="Save a checked import")
 def import_confirm(request, import_id: UUID):
     job = _job(request, import_id)
     try:

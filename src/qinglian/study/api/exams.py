@@ -61,7 +61,7 @@ class ExamIn(Schema):
     member_ids: list[int] = []
 
 
-class VersionIn(Schema):
+class ExamVersionIn(Schema):
     version: int
 
 
@@ -97,7 +97,7 @@ class ItemStatOut(Schema):
     flags: list[str]
 
 
-class StatsOut(Schema):
+class ExamStatsOut(Schema):
     attempts: int
     mean: float | None
     median: float | None
@@ -111,7 +111,7 @@ class MarkIn(Schema):
     comment: str = ""
 
 
-class QueueOut(Schema):
+class ExamQueueOut(Schema):
     id: int
     attempt_id: int
     exam_title: str
@@ -183,23 +183,23 @@ def rule_add(request, exam_id: int, payload: RuleIn):
 
 
 @router.post("/exams/{exam_id}/publish", response=ExamOut, summary="Publish a draft exam")
-def exam_publish(request, exam_id: int, payload: VersionIn):
+def exam_publish(request, exam_id: int, payload: ExamVersionIn):
     return services.exam_publish(exam=_exam(request, exam_id), version=payload.version, actor=request.user)
 
 
 @router.post("/exams/{exam_id}/close", response=ExamOut, summary="Close a published exam")
-def exam_close(request, exam_id: int, payload: VersionIn):
+def exam_close(request, exam_id: int, payload: ExamVersionIn):
     return services.exam_close(exam=_exam(request, exam_id), version=payload.version, actor=request.user)
 
 
-@router.get("/exams/{exam_id}/statistics", response=StatsOut, summary="Item statistics")
+@router.get("/exams/{exam_id}/statistics", response=ExamStatsOut, summary="Item statistics")
 def exam_stats(request, exam_id: int):
     test, items = exam_statistics(_exam(request, exam_id))
     rows = [{**vars(i), "flags": [text for _level, text in i.flags]} for i in items]
     return {**vars(test), "items": rows}
 
 
-@router.get("/marking", response=list[QueueOut], summary="Short answers waiting for marking")
+@router.get("/marking", response=list[ExamQueueOut], summary="Short answers waiting for marking")
 def marking_queue(request):
     rows = []
     for item in take.marking_queue(request.user)[:200]:
@@ -218,7 +218,7 @@ def marking_queue(request):
     return rows
 
 
-@router.post("/marking/{item_id}", response=QueueOut, summary="Mark a short answer")
+@router.post("/marking/{item_id}", response=ExamQueueOut, summary="Mark a short answer")
 def item_mark(request, item_id: int, payload: MarkIn):
     item = take.marking_queue(request.user).filter(pk=item_id).first()
     if item is None:

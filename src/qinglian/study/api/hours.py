@@ -24,7 +24,7 @@ router = Router(tags=["study"])
 VIEW, MANAGE = services.VIEW, services.MANAGE
 
 
-class RecordOut(Schema):
+class HoursRecordOut(Schema):
     id: int
     member_id: int
     member_name: str
@@ -61,7 +61,7 @@ class SessionOut(Schema):
 
 
 class SessionDetailOut(SessionOut):
-    records: list[RecordOut]
+    records: list[HoursRecordOut]
 
     @staticmethod
     def resolve_records(obj):
@@ -89,7 +89,7 @@ class FromMeetingIn(Schema):
     hours: Decimal | None = None
 
 
-class SyncOut(Schema):
+class HoursSyncOut(Schema):
     added: int
     removed: int
 
@@ -127,7 +127,7 @@ class MyHoursOut(Schema):
     self_counted: Decimal
     self_cap: Decimal
     by_source: dict[str, Decimal]
-    records: list[RecordOut]
+    records: list[HoursRecordOut]
 
 
 def _sessions(request):
@@ -200,13 +200,13 @@ def session_get(request, session_id: int):
     return _session(request, session_id)
 
 
-@router.post("/sessions/{session_id}/sync", response=SyncOut, summary="Read the meeting's attendance again")
+@router.post("/sessions/{session_id}/sync", response=HoursSyncOut, summary="Read the meeting's attendance again")
 def session_sync(request, session_id: int):
     added, removed = services.session_sync(session=_session(request, session_id, MANAGE), actor=request.user)
     return {"added": added, "removed": removed}
 
 
-@router.post("/hours/records", response={201: RecordOut}, summary="Record self-study or training elsewhere")
+@router.post("/hours/records", response={201: HoursRecordOut}, summary="Record self-study or training elsewhere")
 def record_create(request, payload: RecordIn):
     """Self-study is the caller's own (counted up to the year's cap); training elsewhere is recorded by staff
     for a member, with a note."""

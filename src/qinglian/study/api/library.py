@@ -94,7 +94,7 @@ class MaterialUpdateIn(MaterialIn):
     version: int
 
 
-class TransitionIn(Schema):
+class LibraryTransitionIn(Schema):
     version: int
     status: PublishStatus
 
@@ -171,7 +171,7 @@ def material_update(request, material_id: int, payload: Form[MaterialUpdateIn], 
 @router.post(
     "/library/materials/{material_id}/status", response=MaterialDetailOut, summary="Publish or withdraw a material"
 )
-def material_transition(request, material_id: int, payload: TransitionIn):
+def material_transition(request, material_id: int, payload: LibraryTransitionIn):
     material = _editable(request, material_id)
     services.material_transition(material=material, version=payload.version, status=payload.status, actor=request.user)
     return _detail(request, _material(request, material.pk))

@@ -31,7 +31,7 @@ class PointsRuleOut(Schema):
     earned: int
 
 
-class MyPointsOut(Schema):
+class StudyMyPointsOut(Schema):
     linked: bool
     enabled: bool = False
     today: int = 0
@@ -55,17 +55,17 @@ def my_mastery(request):
     )
 
 
-@router.get("/me/points", response=MyPointsOut, summary="My study points")
+@router.get("/me/points", response=StudyMyPointsOut, summary="My study points")
 def my_points(request):
     """Today and this year, each kind's points earned today against its daily cap; `enabled` false when my
     organisation has points off (then nothing else is given)."""
     member = getattr(request.user, "member", None)
     if member is None:
-        return MyPointsOut(linked=False)
+        return StudyMyPointsOut(linked=False)
     data = points_of(member)
     if not data["enabled"]:
-        return MyPointsOut(linked=True, enabled=False)
-    return MyPointsOut(
+        return StudyMyPointsOut(linked=True, enabled=False)
+    return StudyMyPointsOut(
         linked=True,
         enabled=True,
         today=data["today"],

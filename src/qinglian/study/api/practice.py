@@ -23,7 +23,7 @@ def _member(request):
     return member
 
 
-class QuestionOut(Schema):
+class PracticeQuestionOut(Schema):
     question_id: int
     token: int
     qtype: str
@@ -35,8 +35,8 @@ class QuestionOut(Schema):
     mistake: bool
 
 
-class QueueOut(Schema):
-    items: list[QuestionOut]
+class PracticeQueueOut(Schema):
+    items: list[PracticeQuestionOut]
     answered_today: int
     due_tomorrow: int
     daily_questions: int
@@ -44,7 +44,7 @@ class QueueOut(Schema):
     done: bool
 
 
-class AnswerIn(Schema):
+class PracticeAnswerIn(Schema):
     question_id: int
     token: int = 0
     response: list = []
@@ -62,14 +62,14 @@ class AnswerOut(Schema):
     points: int
 
 
-@router.get("/practice/today", response=QueueOut, summary="My questions for today's practice")
+@router.get("/practice/today", response=PracticeQueueOut, summary="My questions for today's practice")
 def practice_today(request):
     """The questions still to answer today, in order (due cards first, then new ones). Options are in the bank's
     order (not shuffled); answer with their letters."""
     member = _member(request)
     queue = practice_queue(member)
     items = [
-        QuestionOut(
+        PracticeQuestionOut(
             question_id=item.question.pk,
             token=item.token,
             qtype=item.question.current.qtype,
@@ -82,7 +82,7 @@ def practice_today(request):
         )
         for item in queue.items
     ]
-    return QueueOut(
+    return PracticeQueueOut(
         items=items,
         answered_today=queue.answered_today,
         due_tomorrow=queue.due_tomorrow,
@@ -93,7 +93,7 @@ def practice_today(request):
 
 
 @router.post("/practice/answer", response=AnswerOut, summary="Answer one practice question")
-def practice_answer_post(request, payload: AnswerIn):
+def practice_answer_post(request, payload: PracticeAnswerIn):
     """`response` as marking expects: option letters, [true]/[false], or one string per blank. `token` is the
     question's token from today's queue; a second answer for the same token is refused (409)."""
     answer = practice_answer(

@@ -39,7 +39,7 @@ class ProgrammeOut(Schema):
         return obj.organisation.name
 
 
-class ItemOut(Schema):
+class ProgrammeItemOut(Schema):
     id: int
     position: int
     topic: str
@@ -66,7 +66,7 @@ class UnitProgressOut(Schema):
 class ProgrammeDetailOut(ProgrammeOut):
     unit_ids: list[int]
     member_ids: list[int]
-    items: list[ItemOut]
+    items: list[ProgrammeItemOut]
     progress: list[UnitProgressOut]
 
     @staticmethod
@@ -91,7 +91,7 @@ class ProgrammeUpdateIn(ProgrammeIn):
     version: int
 
 
-class ItemIn(Schema):
+class ProgrammeItemIn(Schema):
     version: int
     topic: TopicKind
     title: str = ""
@@ -103,15 +103,15 @@ class ItemIn(Schema):
     exam_id: int | None = None
 
 
-class TransitionIn(Schema):
+class ProgrammeTransitionIn(Schema):
     version: int
     status: PublishStatus
 
 
-class DueOut(Schema):
+class ProgrammeDueOut(Schema):
     programme_id: int
     programme_title: str
-    item: ItemOut
+    item: ProgrammeItemOut
     status: str
 
 
@@ -156,7 +156,7 @@ def _audience(request, payload: ProgrammeIn) -> dict:
     }
 
 
-@router.get("/programmes/mine", response=list[DueOut], summary="What the caller has to study")
+@router.get("/programmes/mine", response=list[ProgrammeDueOut], summary="What the caller has to study")
 def programmes_mine(request):
     """Each topic of the caller's published programmes with its status: upcoming, open, due_soon, overdue, done."""
     member = getattr(request.user, "member", None)
@@ -199,7 +199,7 @@ def programme_update(request, programme_id: int, payload: ProgrammeUpdateIn):
 
 
 @router.post("/programmes/{programme_id}/status", response=ProgrammeDetailOut, summary="Publish or withdraw")
-def programme_transition(request, programme_id: int, payload: TransitionIn):
+def programme_transition(request, programme_id: int, payload: ProgrammeTransitionIn):
     programme = _programme(request, programme_id, "study.manage")
     if payload.status == PublishStatus.PUBLISHED:
         services.programme_publish(programme=programme, version=payload.version, actor=request.user)
@@ -210,7 +210,7 @@ def programme_transition(request, programme_id: int, payload: TransitionIn):
     return _detail(_programme(request, programme_id))
 
 
-def _item_fields(programme: Programme, payload: ItemIn) -> dict:
+def _item_fields(programme: Programme, payload: ProgrammeItemIn) -> dict:
     materials = list(Material.objects.filter(pk__in=payload.material_ids))
     if len(materials) != len(set(payload.material_ids)):
         raise ValidationError({"material_ids": _("Some of the materials do not exist.")})
@@ -226,8 +226,8 @@ def _item_fields(programme: Programme, payload: ItemIn) -> dict:
     return {**data, "materials": materials, "exam": exam}
 
 
-@router.post("/programmes/{programme_id}/items", response={201: ItemOut}, summary="Add a topic")
-def item_create(request, programme_id: int, payload: ItemIn):
+@router.post("/programmes/{programme_id}/items", response={201: ProgrammeItemOut}, summary="Add a topic")
+def item_create(request, programme_id: int, payload: ProgrammeItemIn):
     programme = _programme(request, programme_id, "study.manage")
     item = services.item_save(
         programme=programme, version=payload.version, actor=request.user, **_item_fields(programme, payload)
@@ -242,8 +242,8 @@ def _item(programme: Programme, item_id: int) -> ProgrammeItem:
     return item
 
 
-@router.post("/programmes/{programme_id}/items/{item_id}", response=ItemOut, summary="Change a topic")
-def item_update(request, programme_id: int, item_id: int, payload: ItemIn):
+@router.post("/programmes/{programme_id}/items/{item_id}", response=ProgrammeItemOut, summary="Change a topic")
+def item_update(request, programme_id: int, item_id: int, payload: ProgrammeItemIn):
     programme = _programme(request, programme_id, "study.manage")
     item = _item(programme, item_id)
     return services.item_save(

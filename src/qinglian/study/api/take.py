@@ -37,7 +37,7 @@ class MyExamOut(Schema):
     active_attempt_id: int | None
 
 
-class ItemOut(Schema):
+class AttemptItemOut(Schema):
     id: int
     position: int
     qtype: str
@@ -62,10 +62,10 @@ class AttemptOut(Schema):
     score: Decimal | None
     max_score: Decimal
     passed: bool | None
-    items: list[ItemOut]
+    items: list[AttemptItemOut]
 
 
-class AnswerIn(Schema):
+class AttemptAnswerIn(Schema):
     response: Any = None
 
 
@@ -78,7 +78,7 @@ class AnswersIn(Schema):
     answers: list[AnswerRowIn]
 
 
-class SavedOut(Schema):
+class AttemptSavedOut(Schema):
     saved: int
 
 
@@ -170,8 +170,8 @@ def attempt_detail(request, attempt_id: int):
     return attempt_out(attempt)
 
 
-@router.put("/my/attempts/{attempt_id}/items/{item_id}", response=SavedOut, summary="Save one answer")
-def answer_save(request, attempt_id: int, item_id: int, payload: AnswerIn):
+@router.put("/my/attempts/{attempt_id}/items/{item_id}", response=AttemptSavedOut, summary="Save one answer")
+def answer_save(request, attempt_id: int, item_id: int, payload: AttemptAnswerIn):
     """The answer as shown to the member (letters of the options as shown). Saving the same answer again is
     harmless. An item not in the caller's own attempt is 404; after the time limit, 422."""
     try:
@@ -181,7 +181,7 @@ def answer_save(request, attempt_id: int, item_id: int, payload: AnswerIn):
     return {"saved": saved}
 
 
-@router.put("/my/attempts/{attempt_id}/answers", response=SavedOut, summary="Save many answers at once")
+@router.put("/my/attempts/{attempt_id}/answers", response=AttemptSavedOut, summary="Save many answers at once")
 def answers_save(request, attempt_id: int, payload: AnswersIn):
     answers = {row.item_id: row.response for row in payload.answers}
     try:
