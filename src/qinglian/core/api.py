@@ -78,7 +78,7 @@ def notifications_read(request, payload: ReadIn):
     return {"marked": notification_mark_read(user=request.user, ids=payload.ids)}
 
 
-class RuleOut(Schema):
+class CoreRuleOut(Schema):
     id: int
     key: str
     version: int
@@ -92,7 +92,7 @@ class RuleOut(Schema):
     effective_to: date | None
 
 
-@router.get("/rules", response=list[RuleOut], summary="Rules and their versions")
+@router.get("/rules", response=list[CoreRuleOut], summary="Rules and their versions")
 @paginate(PageNumberPagination)
 def rules(request, key: str = ""):
     if not registry.has_permission(request.user, "rule.view"):
@@ -101,7 +101,7 @@ def rules(request, key: str = ""):
     return qs.filter(key=key) if key else qs
 
 
-@router.get("/rules/{rule_id}", response=RuleOut, summary="One rule version")
+@router.get("/rules/{rule_id}", response=CoreRuleOut, summary="One rule version")
 def rule(request, rule_id: int):
     if not registry.has_permission(request.user, "rule.view"):
         raise Http404
