@@ -36,6 +36,9 @@ MAX_RATIO = 200  # real sheets compress 5-30 times; deflate's limit is about 1,0
 MAX_COLUMNS = 60  # the widest template has 22
 MAX_CELLS = 20_000_000
 SCAN_CHUNK = 4 * 1024 * 1024
+# Parts of a package that are never a sheet (their names end so).
+METADATA_PARTS = (".rels", "[Content_Types].xml", "workbook.xml", "styles.xml", "sharedStrings.xml", ".bin", ".png",
+                  ".jpeg", ".jpg", ".emf")  # fmt: skip
 LISTS_SHEET = "_lists"
 
 
@@ -182,17 +185,20 @@ def _columns_above(limit: int) -> str:
 def first_sheet(book: zipfile.ZipFile) -> str | None:
     """The path in the package of the workbook's first sheet (the one imports read), or None."""
     try:
+        if max(book.getinfo(n).file_size for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")) > 16 * 1024 * 1024:
+            return None  # not read whole: the parts are then scanned as sheets
         workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
         rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError):
         return None
-    first = re.search(r"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"", workbook)
+    first = re.search(r"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=[\"']([^\"']+)[\"']", workbook)
     if not first:
         return None
+    wanted = re.compile(r"\bId=[\"']" + re.escape(first.group(1)) + r"[\"']")
     for rel in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
         tag = rel.group(0)
-        if f'Id="{first.group(1)}"' in tag:
-            found = re.search(r'Target="([^"]+)"', tag)
+        if wanted.search(tag):
+            found = re.search(r"\bTarget=[\"']([^\"']+)[\"']", tag)
             if found:
                 target = found.group(1)
                 return target.lstrip("/") if target.startswith("/") else "xl/" + target
@@ -242,8 +248,21 @@ def package_check(data: bytes, *, max_rows: int, max_unpacked: int | None = None
         if entry.file_size > MAX_RATIO * max(entry.compress_size, 1) and entry.file_size > 1024 * 1024:
             raise XlsxError(too_big)
     path = first_sheet(book)
-    if path is None:
-        return Package(first_sheet=None)
+    # Where the first sheet cannot be told (an unusual package), every part that may be a sheet is scanned.
+    parts = [path] if path else [e.filename for e in entries if not e.filename.endswith(METADATA_PARTS)]
+    merged: list[bytes] = []
+    for part in parts:
+        try:
+            merged += _scan_sheet(book, part, max_rows=max_rows, limit=limit, too_big=too_big)
+        except KeyError:
+            continue
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, ValueError) as exc:
+            raise _unreadable(exc) from None
+    return Package(first_sheet=path, merged=sorted({m.decode() for m in merged}))
+
+
+def _scan_sheet(book: zipfile.ZipFile, part: str, *, max_rows: int, limit: int, too_big: str) -> list[bytes]:
+    """Stream one sheet's XML, refusing a cell beyond the rows and columns an import takes; its merged ranges."""
     far = re.compile(
         rb'\sr="(?:(?:%s)[0-9]+|[A-Z]{0,3}(?:%s))"'
         % (_columns_above(MAX_COLUMNS).encode(), _numbers_above(max_rows + 1).encode())
@@ -251,37 +270,31 @@ def package_check(data: bytes, *, max_rows: int, max_unpacked: int | None = None
     merge = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
     merged: list[bytes] = []
     tail = b""
-    cells = refs = rows = 0
-    read = 0
-    try:
-        with book.open(path) as sheet:
-            while chunk := sheet.read(SCAN_CHUNK):
-                read += len(chunk)
-                if read > limit:  # the directory understated the size
-                    raise XlsxError(too_big)
-                window = tail + chunk
-                found = far.search(window)
-                if found:
-                    raise XlsxError(
-                        _(
-                            "The first sheet has a cell beyond row {rows} or column {columns} ({cell}): an import "
-                            "takes at most {n} rows of {columns} columns. Delete what lies beyond, or split the file."
-                        ).format(
-                            rows=max_rows + 1,
-                            columns=_column_letter(MAX_COLUMNS - 1),
-                            n=max_rows,
-                            cell=found.group(0)[4:-1].decode("ascii", "replace"),
-                        )
+    cells = refs = rows = read = 0
+    with book.open(part) as sheet:
+        while chunk := sheet.read(SCAN_CHUNK):
+            read += len(chunk)
+            if read > limit:  # the directory understated the size
+                raise XlsxError(too_big)
+            window = tail + chunk
+            found = far.search(window)
+            if found:
+                raise XlsxError(
+                    _(
+                        "The first sheet has a cell beyond row {rows} or column {columns} ({cell}): an import "
+                        "takes at most {n} rows of {columns} columns. Delete what lies beyond, or split the file."
+                    ).format(
+                        rows=max_rows + 1,
+                        columns=_column_letter(MAX_COLUMNS - 1),
+                        n=max_rows,
+                        cell=found.group(0)[4:-1].decode("ascii", "replace"),
                     )
-                merged += merge.findall(window)
-                cells += chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")
-                refs += chunk.count(b' r="')
-                rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-                tail = chunk[-64:]
-    except KeyError:
-        return Package(first_sheet=None)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, ValueError) as exc:
-        raise _unreadable(exc) from None
+                )
+            merged += merge.findall(window)
+            cells += chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")
+            refs += chunk.count(b' r="')
+            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+            tail = chunk[-64:]
     # Cells written without a reference take the next column: a row of them widens the whole table.
     implied = max(cells - (refs - rows), 0)
     if rows > max_rows + 1 or (implied and (max_rows + 1) * (MAX_COLUMNS + implied) > MAX_CELLS):
@@ -290,7 +303,7 @@ def package_check(data: bytes, *, max_rows: int, max_unpacked: int | None = None
                 max=max_rows
             )
         )
-    return Package(first_sheet=path, merged=sorted({m.decode() for m in merged}))
+    return merged
 
 
 def read_rows(
