@@ -1,4 +1,4 @@
-"""Province-scale register data: an organisation tree and its members, loaded in bulk.
+"""Province-scale data: an organisation tree, its members and every module's records, loaded in bulk.
 
     python -m bench.seed --scale tiny|small|province|xl [--seed 1] [--data-dir DIR] [--replace]
                          [--password demo123] [--keep-indexes] [--no-records | --records-only]
