@@ -109,6 +109,11 @@ PAGES = [
 ]
 
 
+def say(text: str) -> None:
+    """Progress on stderr; the JSON goes to stdout."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def with_page(url: str, number: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}page={number}"
 
@@ -190,6 +195,7 @@ def in_process(users, scopes, repeat: int) -> tuple[list[dict], dict, dict[tuple
     baseline = measure(base_client, "/bench-minimal/", repeat, CaptureQueriesContext, connection)
     for label, username, scope, url, audience, paged in PAGES:
         url = url.format(province=scopes["province"].pk)
+        say(f"in-process: {label}")
         client = client_for(username, scope)
         row = measure(client, url, repeat, CaptureQueriesContext, connection)
         row.update(page=label, user=username, scope=scope, audience=audience, budget_p95_ms=BUDGET_MS[audience])
@@ -249,6 +255,7 @@ async def serve_all(base: str, cookies: dict, scopes, cookie_name: str, clients:
         minimal = [await closed_loop(session, f"{base}/bench-minimal/", None, clients, seconds)]
         rows = []
         for n, (label, username, scope, url, _audience, _paged) in enumerate(PAGES):
+            say(f"served: {label}")
             cookie = f"{cookie_name}={cookies[(username, scope)]}"
             url = url.format(province=scopes["province"].pk)
             async with session.get(base + url, headers={"Cookie": cookie}) as r:  # warm
@@ -569,7 +576,10 @@ def main() -> int:
     }
     started = time.perf_counter()
     if not args.skip_jobs:
-        result["jobs"] = [job_roster(args.roster_rows), job_reminders(), job_scoring(users, scopes)]
+        result["jobs"] = []
+        for job in (lambda: job_roster(args.roster_rows), job_reminders, lambda: job_scoring(users, scopes)):
+            result["jobs"].append(job())
+            say(f"job: {result['jobs'][-1]['job']}")
     setup_test_environment()
     settings.DEBUG = False
     with override_settings(ALLOWED_HOSTS=["testserver"]):
