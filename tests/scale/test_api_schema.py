@@ -118,7 +118,7 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, *, only: str | No
 
 @pytest.fixture(scope="module")
 def served():
-    with Stack("e1_api", redis_db=5, tasks_immediate=True) as stack:
+    with Stack("e1_api", redis_db=5) as stack:
         stack.manage("migrate")
         started = time.monotonic()
         out = stack.python(SEED)
