@@ -2,7 +2,8 @@
 
     python -m bench.seed --scale province           # first, on the database to measure (then its records)
     python -m bench.scale [--repeat 20] [--seconds 3] [--clients 12] [--roster-rows 20000]
-                          [--skip-served] [--skip-jobs] [--bind 127.0.0.1:8100] [--data-dir DIR] [--out FILE]
+                          [--pages REGEX] [--skip-served] [--skip-jobs] [--bind 127.0.0.1:8100]
+                          [--data-dir DIR] [--out FILE]
 
 On an already-seeded database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/qinglian_b_province), as
 each bench login (bench_admin, bench_province, bench_secretary; bench_member, a member's own login, and
@@ -29,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -539,6 +541,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=3.0, help="closed-loop load per page when served")
     ap.add_argument("--clients", type=int, default=12, help="concurrent clients when served")
     ap.add_argument("--roster-rows", type=int, default=20_000)
+    ap.add_argument("--pages", help="only the pages whose label matches this regular expression")
     ap.add_argument("--skip-served", action="store_true")
     ap.add_argument("--skip-jobs", action="store_true")
     ap.add_argument("--bind", default="127.0.0.1:8100")
@@ -561,6 +564,8 @@ def main() -> int:
 
     from qinglian.orgs.models import Member, Organisation
 
+    if args.pages:
+        PAGES[:] = [p for p in PAGES if re.search(args.pages, p[0])]
     if connection.vendor != "postgresql":
         raise SystemExit("bench.scale measures PostgreSQL: set DATABASE_URL")
     users, scopes = logins()
