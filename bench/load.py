@@ -33,6 +33,7 @@ import asyncio
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -297,6 +298,7 @@ def run(args) -> dict:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     seen = json.loads((work / "seen.json").read_text(encoding="utf-8"))
+    shutil.rmtree(work, ignore_errors=True)  # the plan holds every member's token and session
     rows = count_writes(exam_id, args.questions, seen["handed_in"], seen["practice"], [pk for pk, _ in members])
     per_class = classes(seen)
     requests = sum(c["count"] for c in per_class.values())
@@ -364,12 +366,15 @@ def main(argv: list[str] | None = None) -> int:
         args.pool = math.ceil(rounds * 1.2) + args.members
     try:
         result = run(args)
+        text = json.dumps(result, indent=2, ensure_ascii=False)
+        print(text)
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
     finally:
+        from django.db import connections
+
+        connections.close_all()
         drop_database(args.database_url)
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
     return 0 if result["ok"] else 1
 
 
