@@ -6,8 +6,9 @@
                           [--data-dir DIR] [--out FILE]
 
 On an already-seeded database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/qinglian_b_province), as
-each bench login (bench_admin, bench_province, bench_secretary; bench_member, a member's own login, and
-bench_discipline, discipline inspection staff on the province, are added here when missing):
+each bench login (bench_admin, bench_province, bench_secretary; bench_member, a member's own login in
+bench_secretary's branch -- the seed's when its members have logins, else one made here -- and bench_discipline,
+discipline inspection staff on the province, added here when missing):
 
 1. in-process, through the full middleware stack (Django's test client, DEBUG off): each page's p50/p95 server
    time over --repeat requests and its query count; list pages are also asked for page 2 and with every
@@ -145,11 +146,15 @@ def logins() -> dict:
         "branch": seeded["bench_secretary"].organisation,
     }
     user_model = get_user_model()
-    if not user_model.objects.filter(username="bench_member").exists():
-        member = Member.objects.filter(organisation=scopes["branch"], user__isnull=True).order_by("pk").first()
+    own = Member.objects.filter(organisation=scopes["branch"]).order_by("pk")
+    member_user = user_model.objects.filter(username="bench_member").first()
+    if member_user is None and own.filter(user__isnull=False).exists():
+        member_user = own.filter(user__isnull=False).select_related("user").first().user  # the seed's own login
+    if member_user is None:
+        member = own.filter(user__isnull=True).first()
         if member is None:
-            raise SystemExit("bench_secretary's branch has no member without a login to give bench_member")
-        member_create_login(member=member, username="bench_member", actor=None)
+            raise SystemExit("bench_secretary's branch has no member to give a login")
+        member_user, _password = member_create_login(member=member, username="bench_member", actor=None)
     discipline, created = user_model.objects.get_or_create(username="bench_discipline")
     if created:
         discipline.set_unusable_password()
@@ -162,9 +167,9 @@ def logins() -> dict:
             actor=None,
         )
     users = user_model.objects.in_bulk(
-        ["bench_admin", "bench_province", "bench_secretary", "bench_member", "bench_discipline"],
-        field_name="username",
+        ["bench_admin", "bench_province", "bench_secretary", "bench_discipline"], field_name="username"
     )
+    users["bench_member"] = member_user
     return users, scopes
 
 
