@@ -25,7 +25,7 @@ from tests.scale.stack import PGHOST, PGPORT, PGUSER, Stack, create_database, da
 pytestmark = pytest.mark.scale
 
 UPLOAD = "duties/2026/05/plan-evidence.bin"
-PAYLOAD = os.urandom(200_000)
+PAYLOAD = os.urandom(20_000)  # passed in the code of `python -c`, which has a length limit
 
 # A smaller world than `qinglian demo` (which loads every module and takes minutes): the demo organisation's
 # tree, register and transfers (the loaders before order 20), an uploaded file and an audit event of our own.
