@@ -417,7 +417,7 @@ def create_backup(output: Path, *, progress: Progress = _quiet, pg_bin: str | No
                 raise _disk_full(OSError(errno.ENOSPC, "no space"), output.parent, needed)
             progress(f"Writing {output.name}: the database and {len(files)} uploaded files ({_human(media_bytes)})...")
             members = []
-            with tarfile.open(partial, "w:gz" if compressed else "w", compresslevel=6) as tar:
+            with tarfile.open(partial, "w:gz", compresslevel=6) if compressed else tarfile.open(partial, "w") as tar:
                 members.append(_add_file(tar, snap.dump, DUMPS[vendor]))
                 last = time.monotonic()
                 done_bytes = 0
