@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from glob import glob
 from pathlib import Path
 
@@ -75,6 +76,7 @@ print(json.dumps(out))
 def stack():
     with Stack("d_faults", redis_db=4) as stack:
         stack.manage("migrate", "--noinput")
+        stack.manage("collectstatic", "--noinput", "-v0")  # once, rather than in the first server's start
         stack.setup = last_json(stack.python(SETUP))
         yield stack
 
@@ -411,6 +413,7 @@ def test_postgresql_restarted_under_load_answers_503_with_a_message_and_recovers
                 body={
                     "organisation_id": stack.setup["branch"],
                     "owner_id": stack.setup["owner"],
+                    "due_on": (date.today() + timedelta(days=30)).isoformat(),
                     "source": "inspection",
                     "problem": "负载下记录的问题",
                 },
