@@ -284,7 +284,7 @@ def results(request, year: int | None = None, org_id: int | None = None):
     """One row per unit directly below the organisation (its subtree rolled up), and the total."""
     if org_id is None:
         scope = request.scope
-        if scope is None:
+        if not scope:  # a lazy object: `is None` would miss a user without a scope
             raise Http404
         org_id = scope.pk
     parent = get_visible_or_404(Organisation.objects, request.user, VIEW, pk=org_id)
