@@ -16,6 +16,8 @@ from the environment, so CI and a developer's machine run the same tests.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
 import os
 import secrets
@@ -70,6 +72,45 @@ def wait_http(url: str, seconds: float = 90) -> None:
     raise TimeoutError(f"{url} did not answer within {seconds} s ({last})")
 
 
+# What every stack of one test run shares: the collected static files (collecting them costs a minute of CPU) and
+# a database migrated once, which each stack copies as a template together with the keys it was made under.
+SHARED_DIR = Path(tempfile.gettempdir()) / f"qinglian-scale-shared-{os.getpid()}"
+KEYS = ("secret_key", "audit_key", "data_key", "sealed_key")
+_template: Stack | None = None
+
+
+def generate_keys(env: dict) -> None:
+    """Development mode once, to generate the keys into the data folder; every process after it runs DEBUG=0."""
+    subprocess.run(
+        [sys.executable, "-m", "qinglian.cli", "check", "--deploy", "--fail-level", "CRITICAL"],
+        env={**env, "DEBUG": "1"},
+        check=True,
+        capture_output=True,
+    )
+
+
+def shared_template() -> Stack:
+    """The run's migrated template database and its keys, made on first use and dropped when the run ends."""
+    global _template
+    if _template is None:
+        SHARED_DIR.mkdir(exist_ok=True)
+        stack = Stack("template", redis_db=15)
+        create_database(stack.name)
+        generate_keys(stack._base_env())
+        stack.manage("migrate", "--noinput", "-v0")
+        stack.manage("collectstatic", "--noinput", "-v0")
+        _template = stack
+        atexit.register(_drop_shared)
+    return _template
+
+
+def _drop_shared() -> None:
+    if _template is not None:
+        drop_database(_template.name)
+        shutil.rmtree(_template.data_dir, ignore_errors=True)
+    shutil.rmtree(SHARED_DIR, ignore_errors=True)
+
+
 class Stack:
     def __init__(
         self, name: str, *, redis_db: int, tasks_immediate: bool = False, pg_host: str = PGHOST, pg_port: str = PGPORT
@@ -88,15 +129,18 @@ class Stack:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def __enter__(self) -> Stack:
-        create_database(self.name, *self.pg)
         self.flush_redis()
-        # Development mode once, to generate the keys into the data folder; every process after it runs DEBUG=0.
-        subprocess.run(
-            [sys.executable, "-m", "qinglian.cli", "check", "--deploy", "--fail-level", "CRITICAL"],
-            env=self._base_env(DEBUG="1"),
-            check=True,
-            capture_output=True,
-        )
+        if self.pg == (PGHOST, PGPORT):
+            # A copy of the database migrated once for the whole run, with the keys it was made under.
+            template = shared_template()
+            for key in KEYS:
+                shutil.copy(template.data_dir / key, self.data_dir / key)
+            drop_database(self.name)
+            with admin_connection() as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{template.name}"')
+        else:
+            create_database(self.name, *self.pg)
+            generate_keys(self._base_env())
         return self
 
     def __exit__(self, *exc) -> None:
@@ -116,6 +160,8 @@ class Stack:
 
     # -- environment -------------------------------------------------------------------------------------------
     def _base_env(self, **extra) -> dict:
+        """The environment of this stack's processes (development mode unless `extra` says otherwise); the static
+        files are collected once for the whole run, into a folder every stack shares."""
         env = {
             key: value
             for key, value in os.environ.items()
@@ -125,6 +171,7 @@ class Stack:
             DATABASE_URL=self.url,
             REDIS_URL=self.redis_url,
             QINGLIAN_DATA_DIR=str(self.data_dir),
+            QINGLIAN_STATIC_DIR=str(SHARED_DIR / "static"),
             QINGLIAN_2FA_REQUIRED="0",
             QINGLIAN_TASKS_IMMEDIATE="1" if self.tasks_immediate else "0",
             PYTHONUNBUFFERED="1",
@@ -174,7 +221,9 @@ class Stack:
 
     def python(self, code: str, timeout: float = 600) -> str:
         """Run `code` in a fresh interpreter with Django set up against this stack; returns what it printed."""
-        prelude = "import django, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'qinglian.settings')\ndjango.setup()\n"
+        prelude = (
+            "import django, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'qinglian.settings')\ndjango.setup()\n"
+        )
         done = subprocess.run(
             [sys.executable, "-c", prelude + code], env=self.env, capture_output=True, text=True, timeout=timeout
         )
@@ -211,10 +260,8 @@ class Stack:
 
     def stop(self, process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                pass
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:

@@ -76,7 +76,6 @@ print(json.dumps(out))
 def stack():
     with Stack("d_faults", redis_db=4) as stack:
         stack.manage("migrate", "--noinput")
-        stack.manage("collectstatic", "--noinput", "-v0")  # once, rather than in the first server's start
         stack.setup = last_json(stack.python(SETUP))
         yield stack
 
