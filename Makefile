@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Lint what exists: a fresh clone may not have every folder yet.
 LINT   := $(wildcard src tests bench conftest.py)
 
-.PHONY: run test setup setup-bench lint bench browser scale audit-deps clean
+.PHONY: run test setup setup-bench lint bench bench-scale browser scale audit-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,17 @@ bench: setup-bench
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.evaluation_scoring
 	$(BIN)/python -m bench.evaluation_inputs
+
+# Every module at province scale on PostgreSQL: seeds BENCH_DATABASE_URL once (when the database does not exist
+# yet: ~300,000 organisations, 1,000,000 members and their records), then writes data/bench-scale.json.
+BENCH_DB    ?= qinglian_bench
+BENCH_SCALE ?= province
+BENCH_ENV   := DATABASE_URL=postgres://$${PGUSER:-postgres}@$${PGHOST:-127.0.0.1}:$${PGPORT:-5432}/$(BENCH_DB) \
+               QINGLIAN_DATA_DIR=data/bench
+bench-scale: setup-bench
+	if createdb -h $${PGHOST:-127.0.0.1} -U $${PGUSER:-postgres} $(BENCH_DB) 2>/dev/null; then \
+	  $(BENCH_ENV) $(BIN)/python -m bench.seed --scale $(BENCH_SCALE) --data-dir data/bench; fi
+	$(BENCH_ENV) $(BIN)/python -m bench.scale --data-dir data/bench --out data/bench-scale.json
 
 clean:
 	rm -rf $(VENV) .venv-audit data
