@@ -18,7 +18,7 @@ from qinglian.orgs.models import Department, Organisation
 
 def scope_committee(scope: Organisation | None) -> Organisation | None:
     """The agency Party committee the scope belongs to: the nearest committee at or above it."""
-    if scope is None:
+    if not scope:  # the request's lazy scope of a user with none is falsy, never `is None`
         return None
     prefixes = [scope.path[:i] for i in range(4, len(scope.path) + 1, 4)]
     return Organisation.objects.filter(path__in=prefixes, kind=Organisation.Kind.COMMITTEE).order_by("-path").first()
