@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from contextlib import contextmanager
@@ -43,3 +44,40 @@ def pages_larger(factor: int):
         yield
     finally:
         Paginator.__init__ = original
+
+
+def server_env(data_dir, **extra) -> dict:
+    """The environment of a `qinglian serve` started by a bench: production mode on 127.0.0.1 over plain HTTP, with
+    the keys the data in `data_dir` was written under."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    data = Path(data_dir)
+    return dict(
+        os.environ,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_COOKIES="0",
+        SECURE_HSTS_SECONDS="0",
+        SECRET_KEY=settings.SECRET_KEY,
+        QINGLIAN_AUDIT_KEY=(data / "audit_key").read_text().strip(),
+        QINGLIAN_DATA_KEY=(data / "data_key").read_text().strip(),
+        QINGLIAN_SEALED_KEY=(data / "sealed_key").read_text().strip(),
+        **extra,
+    )
+
+
+def wait_ready(base: str, path: str = "/api/v1/health", seconds: int = 600) -> None:
+    """Until the server at `base` answers `path` with 200 (a server collecting its static files takes a while)."""
+    import urllib.request
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}{path}", timeout=3) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the server did not answer {base}{path} within {seconds} s")

@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.common import server_env, wait_ready
+
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -375,20 +377,6 @@ def answer_for(item: dict, rng: random.Random):
     return "我的回答"
 
 
-def wait_ready(base: str, seconds: int = 120) -> None:
-    import urllib.request
-
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the server did not come up")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=2000)
@@ -416,7 +404,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -438,16 +425,7 @@ def main() -> int:
     plan = [(token, *paper_of[f"m{n:05d}"]) for n, token in enumerate(tokens)]
     connection.close()
 
-    data = Path(args.data_dir)
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECRET_KEY=settings.SECRET_KEY,
-        QINGLIAN_AUDIT_KEY=(data / "audit_key").read_text().strip(),
-        QINGLIAN_DATA_KEY=(data / "data_key").read_text().strip(),
-        QINGLIAN_SEALED_KEY=(data / "sealed_key").read_text().strip(),
-    )
+    env = server_env(args.data_dir)
     # Its own process group: `qinglian serve` runs gunicorn as a child, and both must stop with the bench.
     server = subprocess.Popen(
         [sys.executable, "-m", "qinglian.cli", "serve", "--workers", str(args.workers), "--bind", args.bind],
@@ -458,7 +436,7 @@ def main() -> int:
     base = f"http://{args.bind}"
     load_before = list(os.getloadavg())
     try:
-        wait_ready(base)
+        wait_ready(base, seconds=120)
         run = asyncio.run(drive(base, plan, args.seconds, args.arrivals, random.Random(11)))
     finally:
         os.killpg(server.pid, signal.SIGTERM)

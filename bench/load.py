@@ -42,6 +42,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.common import server_env, wait_ready
 from bench.exam_load import drop_database, fresh_database, hammer, percentile
 
 MEMBER_BUDGET_MS = 150
@@ -167,18 +168,6 @@ def fetch(url: str, session: str) -> int:
         return error.code
 
 
-def wait_ready(base: str, seconds: int = 600) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=3) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the server did not come up")
-
-
 async def ceiling(base: str, clients: int, seconds: float) -> dict:
     import aiohttp
 
@@ -196,7 +185,6 @@ def run(args) -> dict:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -231,17 +219,8 @@ def run(args) -> dict:
     (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     connection.close()
 
-    data = Path(args.data_dir)
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_COOKIES="0",
-        SECURE_HSTS_SECONDS="0",
-        SECRET_KEY=settings.SECRET_KEY,
-        QINGLIAN_AUDIT_KEY=(data / "audit_key").read_text().strip(),
-        QINGLIAN_DATA_KEY=(data / "data_key").read_text().strip(),
-        QINGLIAN_SEALED_KEY=(data / "sealed_key").read_text().strip(),
+    env = server_env(
+        args.data_dir,
         QINGLIAN_LOAD_PLAN=str(work / "plan.json"),
         QINGLIAN_LOAD_OUT=str(work / "seen.json"),
     )

@@ -41,7 +41,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.common import measure, pages_larger
+from bench.common import measure, pages_larger, server_env, wait_ready
 from bench.exam_load import summary
 
 BUDGET_MS = {"member": 150, "staff": 300}
@@ -284,19 +284,10 @@ def served(args, cookies, scopes) -> dict:
     from django.db import connection
 
     connection.close()
-    data = Path(settings.DATA_DIR)
-    env = dict(
-        os.environ,
+    env = server_env(
+        settings.DATA_DIR,
         DJANGO_SETTINGS_MODULE="bench.minimal",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_COOKIES="0",
-        SECURE_HSTS_SECONDS="0",
-        SECRET_KEY=settings.SECRET_KEY,
-        QINGLIAN_AUDIT_KEY=(data / "audit_key").read_text().strip(),
-        QINGLIAN_DATA_KEY=(data / "data_key").read_text().strip(),
-        QINGLIAN_SEALED_KEY=(data / "sealed_key").read_text().strip(),
     )
     # Its own process group: `qinglian serve` runs gunicorn as a child, and both must stop with the bench.
     server = subprocess.Popen(
@@ -308,28 +299,11 @@ def served(args, cookies, scopes) -> dict:
     )
     base = f"http://{args.bind}"
     try:
-        wait_minimal(base)
+        wait_ready(base, "/bench-minimal/")
         return asyncio.run(serve_all(base, cookies, scopes, settings.SESSION_COOKIE_NAME, args.clients, args.seconds))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
-
-
-def wait_minimal(base: str, seconds: int = 600) -> None:
-    import urllib.request
-
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/bench-minimal/", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the server did not answer {base}/bench-minimal/ within {seconds} s")
-
-
-# -- 3. jobs --------------------------------------------------------------------------------------------------
 
 
 def copy_rows(table: str, columns: list[str], rows) -> None:
