@@ -2,7 +2,7 @@
 
 A 1 GB body is streamed over a socket, made as it is sent (nothing of it is ever written here): the server answers
 413 after a few megabytes at most, its memory and data folder do not grow, and it goes on serving. The upload folder
-is then a real 2 MB file system (tmpfs): an import whose checked rows need more than that is refused with 507 and
+is then a real 128 KB file system (tmpfs): an import whose checked rows need more than that is refused with 507 and
 a clear message, no half-written file and no import row remain, and the server goes on serving.
 """
 
@@ -148,7 +148,7 @@ def test_a_gigabyte_upload_and_a_full_disk():
         root_pk, token = stack.python(SETUP).split()
         media = stack.data_dir / "media"
         media.mkdir()
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(media)], capture_output=True)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(media)], capture_output=True)
         try:
             server = stack.server(PORT, wait=False)
             wait_http(f"http://127.0.0.1:{PORT}/api/v1/health", seconds=300)  # collectstatic first, on a busy CI host

@@ -175,8 +175,9 @@ def slot_add(request, exam_id: int, payload: SlotIn):
 def rule_add(request, exam_id: int, payload: RuleIn):
     exam = _exam(request, exam_id)
     data = payload.dict()
-    category = Category.objects.filter(pk=data.pop("category_id")).first() if payload.category_id else None
-    if payload.category_id and category is None:
+    category_id = data.pop("category_id")
+    category = Category.objects.filter(pk=category_id).first() if category_id else None
+    if category_id and category is None:
         raise Http404
     services.rule_add(exam=exam, category=category, actor=request.user, **data)
     return _paper(exam)

@@ -302,3 +302,16 @@ def test_manual_marking_finishes_the_attempt(cast, client):
     # Another branch's secretary does not see the queue.
     client.force_login(cast.secretary_b)
     assert client.get("/api/v1/study/marking").json() == []
+
+
+def test_the_api_adds_a_rule_without_a_category_and_refuses_a_rule_of_no_questions(cast, client):
+    """A rule drawing from the whole bank names no category; one drawing no question is refused with the reason."""
+    exam = exam_make(cast.tree.root, mode=PaperMode.RANDOM, publish=False)
+    client.force_login(cast.office)
+    url = f"/api/v1/study/exams/{exam.pk}/rules"
+    refused = client.post(url, {"count": 0, "qtype": "fill", "score": 1}, content_type="application/json")
+    assert refused.status_code == 422
+    assert [d["field"] for d in refused.json()["error"]["details"]] == ["count"]
+    added = client.post(url, {"count": 2, "qtype": "fill", "score": 1}, content_type="application/json")
+    assert added.status_code == 200, added.content
+    assert exam.rules.get().category is None
