@@ -362,6 +362,7 @@ PAGES = _by_expression(
             "risks:warnings",
         ],
         UNIT_FREE_WRITE: [
+            "core:audit_job",  # an export of the installation's whole trail, which belongs to no unit
             "core:inbox_read",
             "discipline:retention_run",
             "orglife:appraisal_open",
@@ -379,7 +380,6 @@ PAGES = _by_expression(
         ],
         WRITE: [
             "accounts:token_revoke",
-            "core:audit_job",
             "discipline:case_advance",
             "discipline:case_appeal",
             "discipline:case_appeal_end",
