@@ -128,7 +128,7 @@ def logins() -> dict:
     """username -> (user, {scope name: organisation}); adds bench_member and bench_discipline when missing."""
     from django.contrib.auth import get_user_model
 
-    from qinglian.orgs.models import Member, Role, RoleAssignment
+    from qinglian.orgs.models import Member, Role, RoleAssignment, subtree_q
     from qinglian.orgs.services.people import member_create_login
     from qinglian.orgs.services.roles import role_assign
 
@@ -146,7 +146,8 @@ def logins() -> dict:
         "branch": seeded["bench_secretary"].organisation,
     }
     user_model = get_user_model()
-    own = Member.objects.filter(organisation=scopes["branch"]).order_by("pk")
+    # A member of the branch or of one of its Party groups (the seed puts many members in groups).
+    own = Member.objects.filter(subtree_q(scopes["branch"].path, "organisation__")).order_by("pk")
     member_user = user_model.objects.filter(username="bench_member").first()
     if member_user is None and own.filter(user__isnull=False).exists():
         member_user = own.filter(user__isnull=False).select_related("user").first().user  # the seed's own login
