@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scale.stack import REDIS_BASE, database_url, drop_database
+from tests.scale.stack import REDIS_BASE, SHARED_DIR, database_url, drop_database
 
 pytestmark = pytest.mark.scale
 
@@ -29,6 +29,7 @@ def test_a_minute_of_mixed_load_has_no_server_error_and_loses_no_write():
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "QINGLIAN_", "DATABASE_", "PYTEST", "REDIS_"))
     }
+    env["QINGLIAN_STATIC_DIR"] = str(SHARED_DIR / "static")  # collected once for every server of the run
     with tempfile.TemporaryDirectory(prefix="qinglian-load-") as folder:
         out = Path(folder) / "load.json"
         try:
