@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from qinglian.core import jobs
@@ -93,6 +94,10 @@ def test_a_failing_receiver_does_not_stop_the_reaping(owner):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the heartbeat thread writes through its own connection, which SQLite's in-memory test database locks",
+)
 def test_in_a_worker_a_running_job_keeps_its_heartbeat_until_it_finishes(owner, monkeypatch):
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
     monkeypatch.setitem(jobs._heartbeats, "on", True)
