@@ -79,6 +79,15 @@ KEYS = ("secret_key", "audit_key", "data_key", "sealed_key")
 _template: Stack | None = None
 
 
+def outside_env() -> dict:
+    """This process's environment without the settings of the test run itself, for a process of its own."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "QINGLIAN_", "DATABASE_", "PYTEST", "REDIS_"))
+    }
+
+
 def generate_keys(env: dict) -> None:
     """Development mode once, to generate the keys into the data folder; every process after it runs DEBUG=0."""
     subprocess.run(
@@ -162,11 +171,7 @@ class Stack:
     def _base_env(self, **extra) -> dict:
         """The environment of this stack's processes (development mode unless `extra` says otherwise); the static
         files are collected once for the whole run, into a folder every stack shares."""
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("DJANGO_", "QINGLIAN_", "DATABASE_", "PYTEST", "REDIS_"))
-        }
+        env = outside_env()
         env.update(
             DATABASE_URL=self.url,
             REDIS_URL=self.redis_url,

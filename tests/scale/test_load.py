@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scale.stack import REDIS_BASE, SHARED_DIR, database_url, drop_database
+from tests.scale.stack import REDIS_BASE, SHARED_DIR, database_url, drop_database, outside_env
 
 pytestmark = pytest.mark.scale
 
@@ -24,11 +24,7 @@ PORT = 8210
 
 def test_a_minute_of_mixed_load_has_no_server_error_and_loses_no_write():
     name = f"qinglian_c_load_{os.getpid()}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "QINGLIAN_", "DATABASE_", "PYTEST", "REDIS_"))
-    }
+    env = outside_env()
     env["QINGLIAN_STATIC_DIR"] = str(SHARED_DIR / "static")  # collected once for every server of the run
     with tempfile.TemporaryDirectory(prefix="qinglian-load-") as folder:
         out = Path(folder) / "load.json"
