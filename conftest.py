@@ -39,7 +39,7 @@ class Cast:
 
     def __getattr__(self, name):
         try:
-            return self.users[name]
+            return self.__dict__["users"][name]  # not self.users: a copy being made has no users yet
         except KeyError:
             raise AttributeError(name) from None
 
@@ -62,17 +62,24 @@ ROLES = [
 ]
 
 
+def fast_settings(folder) -> dict:
+    """The settings every test runs with: quick hashing, no second factor, files under `folder`, tasks inline."""
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "TWO_FACTOR_REQUIRED": False,
+        "EXPORT_DIR": folder / "exports",
+        "MEDIA_ROOT": folder / "media",
+        "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TWO_FACTOR_REQUIRED = False
-    settings.EXPORT_DIR = tmp_path / "exports"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    for name, value in fast_settings(tmp_path).items():
+        setattr(settings, name, value)
 
 
-@pytest.fixture
-def tree(db) -> Tree:
+def make_tree() -> Tree:
     from qinglian.orgs.services import org_create
 
     root = org_create(name="机关党委", kind="committee", parent=None, actor=None, code="ROOT")
@@ -84,14 +91,15 @@ def tree(db) -> Tree:
     return Tree(root, gb, branch_a, group_a, branch_b, branch_c)
 
 
-@pytest.fixture
-def cast(tree, django_user_model) -> Cast:
+def make_cast(tree: Tree) -> Cast:
+    from django.contrib.auth import get_user_model
+
     from qinglian.orgs.models import Role
     from qinglian.orgs.services import member_create, role_assign
 
     users = {}
     for username, role_code, org_attr, subtree in ROLES:
-        user = django_user_model.objects.create_user(
+        user = get_user_model().objects.create_user(
             username, f"{username}@example.cn", PASSWORD, first_name=username.title()
         )
         role_assign(
@@ -102,7 +110,7 @@ def cast(tree, django_user_model) -> Cast:
             actor=None,
         )
         users[username] = user
-    users["outsider"] = django_user_model.objects.create_user("outsider", "outsider@example.cn", PASSWORD)
+    users["outsider"] = get_user_model().objects.create_user("outsider", "outsider@example.cn", PASSWORD)
     members = {
         "a1": member_create(organisation=tree.branch_a, name="张伟", gender="M", actor=None, user=users["member"]),
         "a2": member_create(organisation=tree.group_a, name="李娜", gender="F", actor=None),
@@ -110,6 +118,16 @@ def cast(tree, django_user_model) -> Cast:
         "c1": member_create(organisation=tree.branch_c, name="刘洋", gender="M", actor=None),
     }
     return Cast(tree, users, members)
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    return make_tree()
+
+
+@pytest.fixture
+def cast(tree) -> Cast:
+    return make_cast(tree)
 
 
 @pytest.fixture

@@ -5,22 +5,54 @@ a page that does not exist, never a 403 that would confirm the object is there.
 
 from __future__ import annotations
 
+import copy
 import re
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import fast_settings, make_cast, make_tree
 from qinglian.api import api
 from qinglian.core.models import Job
 from qinglian.core.tests.web import ROUTES, ROUTES_BY_NAME, body, build_world, call, is_login_redirect, url_names
 from qinglian.orgs.models import Organisation, RoleAssignment
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the whole module, built once per test process inside a transaction that is rolled back at the
+    end; every test runs in a savepoint within it (as Django's setUpTestData does), so it starts from the same rows.
+    Building the world for each of the table's ~1,600 rows was most of the suite's time."""
+    folder = tmp_path_factory.mktemp("world")
+    with override_settings(**fast_settings(folder)), django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world(make_cast(make_tree()))
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield world, folder
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(cast):
-    return build_world(cast)
+def world(shared_world, db, settings):
+    """A copy of the shared world, with the files it wrote, and an empty cache (it may hold what a rolled-back test
+    read)."""
+    world, folder = shared_world
+    for name, value in fast_settings(folder).items():
+        setattr(settings, name, value)
+    cache.clear()
+    return copy.deepcopy(world)
 
 
 def test_every_view_has_a_row_in_the_route_table():
