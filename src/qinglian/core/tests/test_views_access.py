@@ -11,13 +11,13 @@ import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import fast_settings, make_cast, make_tree
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import fast_settings, make_cast, make_tree
 from qinglian.api import api
 from qinglian.core.models import Job
 from qinglian.core.tests.web import ROUTES, ROUTES_BY_NAME, body, build_world, call, is_login_redirect, url_names
