@@ -17,19 +17,37 @@ def notification_send(
 
     Titles and bodies are stored as given: callers render them in the recipient's language.
     """
-    sent = []
-    for user in users:
-        try:
-            with transaction.atomic():
-                note = Notification.objects.create(
-                    user=user, title=title[:200], body=body, url=url, kind=kind, dedupe_key=dedupe_key
-                )
-        except IntegrityError:
-            continue  # already sent under this key: a reminder is not repeated
-        if email and user.email:
-            send_mail(title, f"{body}\n\n{url}".strip(), settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+    users = list({user.pk: user for user in users}.values())
+    if dedupe_key and users:  # already sent under this key: a reminder is not repeated
+        already = set(
+            Notification.objects.filter(dedupe_key=dedupe_key, user__in=[u.pk for u in users]).values_list(
+                "user_id", flat=True
+            )
+        )
+        users = [user for user in users if user.pk not in already]
+    notes = [
+        Notification(user=user, title=title[:200], body=body, url=url, kind=kind, dedupe_key=dedupe_key)
+        for user in users
+    ]
+    if not notes:
+        return []
+    try:
+        with transaction.atomic():
+            sent = Notification.objects.bulk_create(notes)
+    except IntegrityError:  # another process sent some of them since the check: one at a time, skipping those
+        sent = []
+        for note in notes:
+            try:
+                with transaction.atomic():
+                    note.save(force_insert=True)
+            except IntegrityError:
+                continue
+            sent.append(note)
+    for note in sent if email else ():
+        if note.user.email:
+            text = f"{body}\n\n{url}".strip()
+            send_mail(title, text, settings.DEFAULT_FROM_EMAIL, [note.user.email], fail_silently=True)
             Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-        sent.append(note)
     return sent
 
 

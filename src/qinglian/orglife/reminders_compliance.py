@@ -48,11 +48,10 @@ def compliance_reminders(today: date) -> int:
     units = Organisation.objects.active()
     for root in Organisation.objects.roots().active():
         table = compliance_table(scope=root, year=today.year, units=units, on=today)
-        recipients: dict[int, list] = {}
-        for org, period in _due_soon(table):
-            if org.pk not in recipients:
-                recipients[org.pk] = list(access.nearest_holders(org, action=MANAGE, on=today))
-            if not recipients[org.pk]:
+        due = list(_due_soon(table))
+        recipients = access.nearest_holders_many({org for org, _period in due}, action=MANAGE, on=today)
+        for org, period in due:
+            if not recipients.get(org.pk):
                 continue
             kind = MeetingKind(period.kind).label
             # Notifications are stored as written: write them in the site's language.

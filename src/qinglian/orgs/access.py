@@ -283,6 +283,37 @@ def nearest_holders(org: Organisation, *, action: str | None = None, roles: tupl
     return get_user_model().objects.filter(pk__in=users)
 
 
+def nearest_holders_many(orgs, *, action: str, on=None) -> dict[int, list]:
+    """`nearest_holders(org, action=...)` for many units at once: {unit pk: [users]}, units without anyone left out.
+
+    For the daily reminders, which tell thousands of units at a time: two queries in all (one per 2,000 ancestors
+    for a large set), instead of three per unit.
+    """
+    orgs = list(orgs)
+    lines = {org.pk: [org.path[:i] for i in range(STEP, len(org.path) + 1, STEP)] for org in orgs}
+    paths = sorted({path for line in lines.values() for path in line})
+    roles = [r.pk for r in Role.objects.all() if action in r.permissions]
+    at: dict[str, list[tuple[int, bool, int]]] = {}  # path -> (unit pk, with subtree, user pk)
+    for start in range(0, len(paths), 2000):
+        rows = (
+            RoleAssignment.objects.active(on)
+            .filter(organisation__is_active=True, organisation__path__in=paths[start : start + 2000], role__in=roles)
+            .filter(user__is_active=True)
+            .values_list("organisation__path", "organisation_id", "include_subtree", "user_id")
+        )
+        for path, org_id, subtree, user_id in rows:
+            at.setdefault(path, []).append((org_id, subtree, user_id))
+    chosen: dict[int, list[int]] = {}
+    for org in orgs:
+        for path in reversed(lines[org.pk]):  # the unit itself first, then up
+            found = sorted({user for org_id, subtree, user in at.get(path, ()) if subtree or org_id == org.pk})
+            if found:
+                chosen[org.pk] = found
+                break
+    users = get_user_model().objects.in_bulk({pk for found in chosen.values() for pk in found})
+    return {org_pk: [users[pk] for pk in found] for org_pk, found in chosen.items()}
+
+
 def nearest_q(user, action: str, *, model) -> Q:
     """A filter matching the rows of `model` at units where the user is among `nearest_holders(unit, action)`.
 

@@ -21,7 +21,7 @@ from django.utils.translation import override
 from qinglian.core.notify import notification_send
 from qinglian.core.registry import TodoItem
 from qinglian.core.rules import rule_value
-from qinglian.orgs.access import has_permission, nearest_holders, nearest_q
+from qinglian.orgs.access import has_permission, nearest_holders_many, nearest_q
 from qinglian.rectification.models import Item
 from qinglian.rectification.services.items import MANAGE, VERIFY, member_of
 from qinglian.rectification.vocab import ItemStatus
@@ -85,13 +85,11 @@ def overdue_reminders(today: date) -> int:
     """Tell the owner and the unit's nearest managers of each overdue item, once a week."""
     overdue = list(Item.objects.overdue(today).select_related("organisation", "owner__user").order_by("organisation"))
     week = "{}-W{:02d}".format(*today.isocalendar()[:2])
-    managers: dict[int, list] = {}
+    managers = nearest_holders_many({item.organisation for item in overdue}, action=MANAGE, on=today)
     sent = 0
     for item in overdue:
         org = item.organisation
-        if org.pk not in managers:
-            managers[org.pk] = list(nearest_holders(org, action=MANAGE, on=today))
-        users = {u.pk: u for u in managers[org.pk]}
+        users = {u.pk: u for u in managers.get(org.pk, [])}
         owner_user = item.owner.user
         if owner_user is not None and owner_user.is_active:
             users[owner_user.pk] = owner_user

@@ -37,8 +37,10 @@ def hours_reminders(today: date) -> int:
             .annotate(n=Count("pk"))
         )
         counts = {row["organisation"]: row["n"] for row in rows}
-        for org in Organisation.objects.filter(pk__in=counts):
-            users = list(access.nearest_holders(org, action=MANAGE, on=today))
+        units = Organisation.objects.filter(pk__in=counts)
+        recipients = access.nearest_holders_many(units, action=MANAGE, on=today)
+        for org in units:
+            users = recipients.get(org.pk)
             if not users:
                 continue
             n = counts[org.pk]

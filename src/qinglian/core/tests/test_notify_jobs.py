@@ -58,6 +58,25 @@ def test_notification_send_for_a_new_user_under_an_old_key(people, django_user_m
     assert [n.user for n in sent] == [people[1]]
 
 
+def test_a_message_sent_by_another_process_meanwhile_is_not_sent_again(people, monkeypatch):
+    """The inbox rows go in with one insert; when another worker sent one of them after the check, the rest still go."""
+    Notification.objects.create(user=people[0], title="提醒", dedupe_key="k")  # sent once the check had looked
+    real = Notification.objects.filter
+
+    def checked_before_it_was_sent(*args, **kwargs):
+        return Notification.objects.none() if "dedupe_key" in kwargs else real(*args, **kwargs)
+
+    monkeypatch.setattr(Notification.objects, "filter", checked_before_it_was_sent)
+    sent = notification_send(users=people, title="提醒", dedupe_key="k")
+    monkeypatch.undo()
+    assert [n.user for n in sent] == [people[1]]
+    assert Notification.objects.filter(dedupe_key="k").count() == 2
+
+
+def test_a_user_named_twice_gets_one_message(people):
+    assert len(notification_send(users=[people[0], people[0]], title="通知")) == 1
+
+
 def test_messages_without_a_key_are_not_deduplicated(people):
     notification_send(users=people[:1], title="通知")
     notification_send(users=people[:1], title="通知")

@@ -272,6 +272,26 @@ def test_nearest_holders_are_the_units_own_before_those_above(cast):
     assert cast.secretary not in set(nearest_holders(tree.branch_c, action="member.manage"))
 
 
+@pytest.mark.parametrize("action", ["member.manage", "orglife.approve", "rectification.verify", "audit.view"])
+def test_nearest_holders_of_many_units_are_each_units_nearest_holders(cast, action):
+    from django.contrib.auth import get_user_model
+
+    from qinglian.orgs.access import nearest_holders, nearest_holders_many
+
+    tree = cast.tree
+    # A holder on a group without its subtree, one who left, and a role that has ended: the edge cases.
+    role_assign(user=cast.secretary_b, role=Role.objects.get(code="org_commissioner"), organisation=tree.group_a,
+                include_subtree=False, actor=None)  # fmt: skip
+    gone = get_user_model().objects.create_user("gone", "gone@example.cn", "pw", is_active=False)
+    role_assign(user=gone, role=Role.objects.get(code="branch_secretary"), organisation=tree.branch_c,
+                include_subtree=True, actor=None)  # fmt: skip
+    units = list(Organisation.objects.all())
+    many = nearest_holders_many(units, action=action)
+    for unit in units:
+        assert set(many.get(unit.pk, [])) == set(nearest_holders(unit, action=action)), unit.name
+    assert many, "some unit has holders"
+
+
 def test_nearest_q_leaves_out_units_with_their_own_holders(cast):
     tree = cast.tree
 
