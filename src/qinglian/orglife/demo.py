@@ -218,6 +218,8 @@ def _units(root: Organisation, office) -> list[Unit]:
         key = branch.code.removeprefix(f"{ROOT_CODE}-").lower()
         posts = committee_posts(branch).select_related("member", "member__user")
         members = list(Member.objects.on_register().in_subtree(branch).select_related("organisation", "user"))
+        if not members:  # a small demo (--members) leaves some branches empty: nobody to hold their meetings
+            continue
         here = {m.pk for m in members}  # a post holder transferred away since is left out
         committee = sorted((p for p in posts if p.member_id in here), key=lambda p: p.post != PartyPost.SECRETARY)
         actor = office
