@@ -143,13 +143,14 @@ class _Story:
     def subject(self, branch_key: str) -> Member:
         """A cadre of the branch (its groups included), none of the demo logins, each picked once."""
         branch = self.branches[branch_key]
-        found = (
-            Member.objects.filter(organisation__path__startswith=branch.path, status__in=ON_REGISTER)
+        others = (
+            Member.objects.filter(status__in=ON_REGISTER)
             .exclude(pk__in=self.picked)
             .exclude(user__username__in=[row[0] for row in orgs_demo.LOGINS])
             .order_by("-is_cadre", "pk")
-            .first()
         )
+        # A small demo (--members) may leave the branch nobody to pick: then someone of another branch.
+        found = others.filter(organisation__path__startswith=branch.path).first() or others.first()
         self.picked.add(found.pk)
         return found
 

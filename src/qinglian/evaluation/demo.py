@@ -61,6 +61,16 @@ def _branches(root: Organisation) -> list[Organisation]:
     return default_units(root)
 
 
+def _if_enough(analyse, **arguments):
+    """The analysis, or None when a small demo (--members) has too few units or periods for it."""
+    from qinglian.evaluation.services.contribution import ContributionError
+
+    try:
+        return analyse(**arguments)
+    except ContributionError:
+        return None
+
+
 def _load(root: Organisation) -> dict:
     from qinglian.evaluation.demo_truth import plant
     from qinglian.evaluation.services import contribution, scoring, weights
@@ -92,18 +102,15 @@ def _load(root: Organisation) -> dict:
         cycles.append(cycle)
     periods = quarters(year - 2, year)
     analyses = [
-        contribution.fixed_effects(
-            scope=root, outcome=truth.outcome, inputs=[truth.input], lag=1, periods=periods, actor=office
-        ),
-        contribution.fixed_effects(
-            scope=root, outcome=truth.null_outcome, inputs=[truth.input], lag=1, periods=periods, actor=office
-        ),
-        contribution.campaign_effect(
-            campaign=truth.campaign, outcome=truth.null_outcome, periods=periods, actor=office
-        ),
-        contribution.shapley_shares(
-            scope=root, outcome=truth.outcome, groups=["study", "orglife"], periods=periods, actor=office
-        ),
-    ]
+        _if_enough(contribution.fixed_effects, scope=root, outcome=truth.outcome, inputs=[truth.input], lag=1,
+                   periods=periods, actor=office),
+        _if_enough(contribution.fixed_effects, scope=root, outcome=truth.null_outcome, inputs=[truth.input], lag=1,
+                   periods=periods, actor=office),
+        _if_enough(contribution.campaign_effect, campaign=truth.campaign, outcome=truth.null_outcome, periods=periods,
+                   actor=office),
+        _if_enough(contribution.shapley_shares, scope=root, outcome=truth.outcome, groups=["study", "orglife"],
+                   periods=periods, actor=office),
+    ]  # fmt: skip
     analyses.extend(contribution.score_change(cycles[0], cycles[1], org, actor=office) for org in _branches(root)[:3])
+    analyses = [analysis for analysis in analyses if analysis is not None]
     return {"cycles": len(cycles), "analyses": len(analyses)}
