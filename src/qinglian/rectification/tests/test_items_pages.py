@@ -159,6 +159,28 @@ def test_another_units_user_gets_404_everywhere(cast, login):
     assert Item.objects.get().status == "submitted"
 
 
+def test_the_head_of_discipline_inspection_reads_the_list_and_the_ledger_of_their_units(cast, client):
+    """The head holds rectification.view (to follow the items a case opens) but not org.view, which the top bar's
+    scope follows: the list and the ledger work in the topmost unit where they hold it instead of answering 404."""
+    from django.contrib.auth import get_user_model
+
+    from qinglian.orgs.models import Role
+    from qinglian.orgs.services import role_assign
+
+    item_make(cast, problem="第一支部的问题")
+    item_make(cast, org=cast.tree.branch_b, owner=cast.members["b1"], problem="第二支部的问题")
+    lead = get_user_model().objects.create_user("lead_b", "lead_b@example.cn")
+    role = Role.objects.get(code="discipline_lead")
+    role_assign(user=lead, role=role, organisation=cast.tree.branch_b, include_subtree=True, actor=None)
+    client.force_login(lead)
+    page = _page(client.get(reverse("rectification:item_list")))
+    assert "第二支部的问题" in page and "第一支部的问题" not in page
+    response = client.get(reverse("rectification:ledger"))
+    assert response.status_code == 200 and cast.tree.branch_b.name in _page(response)
+    assert client.get(reverse("rectification:ledger"), {"org": cast.tree.branch_b.pk}).status_code == 200
+    assert client.get(reverse("rectification:ledger"), {"org": cast.tree.branch_a.pk}).status_code == 404
+
+
 def test_the_whole_journey_in_the_browser(cast, login, english):
     item = item_make(cast)
     owner = login(cast.member)

@@ -41,7 +41,7 @@ from qinglian.rectification.forms import (
 from qinglian.rectification.models import Evidence, Item
 from qinglian.rectification.services import items as services
 from qinglian.rectification.services.items import in_work_order, unit_departments, unit_people
-from qinglian.rectification.views.common import int_param, units_for, year_param
+from qinglian.rectification.views.common import int_param, scope_for, units_for, year_param
 from qinglian.rectification.vocab import ItemStatus, Source
 
 VIEW, MANAGE = services.VIEW, services.MANAGE
@@ -76,7 +76,7 @@ def _scoped(request, root: Organisation):
 @permission_required(VIEW)
 def item_list(request):
     """Every rectification item in the scope, with its filters and the counts by state."""
-    root = scope_or_404(request)
+    root = scope_for(request, VIEW)
     today = timezone.localdate()
     base = _scoped(request, root)
     filters = _filters(request, root)

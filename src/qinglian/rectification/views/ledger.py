@@ -12,19 +12,18 @@ from django.views.decorators.http import require_POST
 
 from qinglian.core.views import permission_required
 from qinglian.orgs.access import can, get_visible_or_404
-from qinglian.orgs.middleware import scope_or_404
 from qinglian.orgs.models import Organisation
 from qinglian.rectification.exports import FORMATS, ledger_items
 from qinglian.rectification.services.items import VIEW
 from qinglian.rectification.stats import ledger_table
 from qinglian.rectification.tasks import ledger_job_start
-from qinglian.rectification.views.common import units_for, year_param
+from qinglian.rectification.views.common import scope_for, units_for, year_param
 
 UNITS_SHOWN = 300
 
 
 def _ledger_org(request) -> Organisation:
-    scope = scope_or_404(request)
+    scope = scope_for(request, VIEW)
     chosen = request.GET.get("org") or request.POST.get("org") or ""
     if chosen.isdigit() and int(chosen) != scope.pk:
         return get_visible_or_404(Organisation.objects, request.user, VIEW, pk=int(chosen))
@@ -51,7 +50,7 @@ def ledger(request):
     year = _year(request.GET.get("year"))
     today = timezone.localdate()
     table = ledger_table(ledger_items(request.user, org, year), today=today)
-    options = list(units_for(request.user, scope_or_404(request), VIEW)[:UNITS_SHOWN])
+    options = list(units_for(request.user, scope_for(request, VIEW), VIEW)[:UNITS_SHOWN])
     if org.pk not in {o.pk for o in options}:
         options.insert(0, org)
     context = {
