@@ -7,15 +7,18 @@ or `a+b` (both). The special entries:
 
 - PUBLIC: answers anonymous visitors (login, password reset, the reporting portal);
 - PERSONAL: serves every login, each their own things (home, inbox, my account, my tokens, my meetings...);
-- NEED_TO_KNOW: no role opens it by itself -- the record's handler, owner, invitee or author does (discipline clues
-  and cases, someone's export, an exam paper one sits): every sweep user, holding only a role, is refused;
+- NEED_TO_KNOW: no role opens it by itself -- the record's owner, invitee or author does (someone's export or import,
+  the cadre's own integrity-file section, an exam paper one sits): every sweep user, holding only a role, is refused
+  (a discipline clue is need-to-know too, but the head of discipline inspection opens it by discipline.lead);
 - WRITE: a write on one object with no page of its own: swept for the refusal of every role held outside;
 - UNIT_FREE_WRITE: a write on no object (create, switch scope, mark all read): its checks are in the route table's
   refused users (test_views_access), not here;
-- UNDECLARED: not declared yet, so not swept (each is listed, so that a new view still fails the completeness test).
+- UNDECLARED: not declared yet, so not swept (none is left; a page put here is listed, so that a new view still
+  fails the completeness test).
 
 LISTS are pages served to holders anywhere, each showing only their own subtree: outside, the route's secret text
-must not appear. Every other route refuses a holder outside the object's subtree.
+must not appear. Every other route refuses a holder outside the object's subtree. A page answering otherwise on one
+row of the route table (a record in another state, a list asked for one unit) says so in ROWS or UNIT_ROWS.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ WRITE = "write"
 UNIT_FREE_WRITE = "unit-free write"
 UNDECLARED = "undeclared"
 SPECIAL = (PUBLIC, PERSONAL, NEED_TO_KNOW, WRITE, UNIT_FREE_WRITE, UNDECLARED)
+# Discipline inspection's pages that open to whoever holds any of its permissions (its lists, a subject's history).
+DISCIPLINE = "discipline.intake|discipline.handle|discipline.lead|discipline.stats|discipline.retention"
 
 
 def _by_expression(groups: dict[str, list[str]]) -> dict[str, str]:
@@ -42,6 +47,49 @@ PAGES = _by_expression(
     {
         "audit.view": [
             "core:audit_list",
+        ],
+        "discipline.intake": [
+            "discipline:clue_create",
+            "discipline:clue_member_search",
+            "discipline:report_attachment",
+            "discipline:report_detail",
+            "discipline:report_list",
+        ],
+        # A clue, its forms, case and identity requests are need-to-know (discipline.services.access): its handlers
+        # and those who lead discipline inspection over its unit -- the only role that opens them by itself.
+        "discipline.lead": [
+            "discipline:case_decide",
+            "discipline:case_detail",
+            "discipline:case_file",
+            "discipline:case_rectify",
+            "discipline:clue_detail",
+            "discipline:clue_edit",
+            "discipline:disposal_clue",
+            "discipline:form_detail",
+            "discipline:form_export",
+            "discipline:reveal_detail",
+            "discipline:reveal_request_new",
+        ],
+        "discipline.retention": [
+            "discipline:retention_confirm",
+            "discipline:retention_list",
+        ],
+        "discipline.stats": [
+            "discipline:stats_export",
+            "discipline:stats_table",
+        ],
+        # The compartment's door (discipline.services.access.in_module): any discipline permission.
+        DISCIPLINE: [
+            "discipline:case_list",
+            "discipline:clue_export",
+            "discipline:clue_list",
+            "discipline:clue_mine",
+            "discipline:disposal_awaiting",
+            "discipline:disposal_inquiries",
+            "discipline:disposal_shelved",
+            "discipline:reveal_list",
+            "discipline:sanction_list",
+            "discipline:subject_history",
         ],
         "duties.assess": [
             "duties:assessment_item_create",
@@ -73,6 +121,35 @@ PAGES = _by_expression(
             "duties:plan_detail",
             "duties:plan_list",
             "duties:task_detail",
+        ],
+        "evaluation.judge": [
+            "evaluation:weights_judge",
+        ],
+        "evaluation.manage": [
+            "evaluation:campaign_create",
+            "evaluation:contribution_run",
+            "evaluation:cycle_create",
+            "evaluation:value_create",
+            "evaluation:value_edit",
+            "evaluation:value_import",
+            "evaluation:value_list",
+            "evaluation:value_template",
+        ],
+        "evaluation.view": [
+            "evaluation:campaign_detail",
+            "evaluation:contribution_detail",
+            "evaluation:contribution_list",
+            "evaluation:cycle_detail",
+            "evaluation:cycle_list",
+            "evaluation:dashboard",
+            "evaluation:dashboard_cycle",
+            "evaluation:panel",
+            "evaluation:panel_export",
+            "evaluation:report_download",
+            "evaluation:reports",
+            "evaluation:score_detail",
+            "evaluation:value_evidence",
+            "evaluation:weights",
         ],
         "member.import": [
             "orgs:import_start",
@@ -177,15 +254,39 @@ PAGES = _by_expression(
         "rectification.view": [
             "rectification:evidence_file",
             "rectification:item_detail",
+            "rectification:item_list",
+            "rectification:ledger",
         ],
-        "risks.consult": [
+        "risks.conflicts": [
+            "risks:conflict_check_detail",
+            "risks:conflict_check_list",
+            "risks:supplier_create",
+            "risks:supplier_edit",
+            "risks:supplier_import",
+            "risks:supplier_list",
+            "risks:supplier_template",
+        ],
+        "risks.file_review": [
             "risks:file_detail",
+            "risks:file_list",
             "risks:file_log",
-            "risks:opinion_detail",
-            "risks:opinion_list",
+            "risks:file_print",
+            "risks:section_print",
         ],
         "risks.manage": [
             "risks:round_create",
+        ],
+        "risks.opinion": [
+            "risks:opinion_compile",
+            "risks:opinion_detail",
+            "risks:opinion_export",
+            "risks:opinion_list",
+        ],
+        # A point's follow-up (risks.services.register.may_follow_up): the unit's reviewers and managers, and
+        # discipline inspection's opinion.
+        "risks.review|risks.manage|risks.consult": [
+            "risks:point_incident",
+            "risks:point_review",
         ],
         "risks.view": [
             "risks:heat_map",
@@ -195,6 +296,7 @@ PAGES = _by_expression(
             "risks:post_list",
             "risks:round_detail",
             "risks:round_list",
+            "risks:warnings",
         ],
         "role.assign": [
             "orgs:assignment_list",
@@ -237,10 +339,14 @@ PAGES = _by_expression(
             "core:job_detail",
             "core:job_download",
             "core:notification_open",
+            "discipline:retention_job",
+            "evaluation:value_import_detail",
             "orglife:appraisal_self",
             "orglife:appraisal_vote",
             "orgs:import_detail",
+            "risks:section_edit",
             "risks:section_row",
+            "risks:supplier_import_detail",
             "study:attempt_certificate",
             "study:attempt_page",
             "study:attempt_result",
@@ -264,6 +370,7 @@ PAGES = _by_expression(
             "orglife:me",
             "orglife:problem_list",
             "rectification:my_items",
+            "risks:file_mine",
             "risks:my_points",
             "risks:point_level",
             "study:library",
@@ -283,83 +390,6 @@ PAGES = _by_expression(
             "portal:follow_up",
             "portal:report",
             "portal:thread",
-        ],
-        UNDECLARED: [
-            "discipline:case_decide",
-            "discipline:case_detail",
-            "discipline:case_file",
-            "discipline:case_list",
-            "discipline:case_rectify",
-            "discipline:clue_create",
-            "discipline:clue_detail",
-            "discipline:clue_edit",
-            "discipline:clue_export",
-            "discipline:clue_list",
-            "discipline:clue_member_search",
-            "discipline:clue_mine",
-            "discipline:disposal_awaiting",
-            "discipline:disposal_clue",
-            "discipline:disposal_inquiries",
-            "discipline:disposal_shelved",
-            "discipline:form_detail",
-            "discipline:form_export",
-            "discipline:report_attachment",
-            "discipline:report_detail",
-            "discipline:report_list",
-            "discipline:retention_confirm",
-            "discipline:retention_job",
-            "discipline:retention_list",
-            "discipline:reveal_detail",
-            "discipline:reveal_list",
-            "discipline:reveal_request_new",
-            "discipline:sanction_list",
-            "discipline:stats_export",
-            "discipline:stats_table",
-            "discipline:subject_history",
-            "evaluation:campaign_create",
-            "evaluation:campaign_detail",
-            "evaluation:contribution_detail",
-            "evaluation:contribution_list",
-            "evaluation:contribution_run",
-            "evaluation:cycle_create",
-            "evaluation:cycle_detail",
-            "evaluation:cycle_list",
-            "evaluation:dashboard",
-            "evaluation:dashboard_cycle",
-            "evaluation:panel",
-            "evaluation:panel_export",
-            "evaluation:report_download",
-            "evaluation:reports",
-            "evaluation:score_detail",
-            "evaluation:value_create",
-            "evaluation:value_edit",
-            "evaluation:value_evidence",
-            "evaluation:value_import",
-            "evaluation:value_import_detail",
-            "evaluation:value_list",
-            "evaluation:value_template",
-            "evaluation:weights",
-            "evaluation:weights_judge",
-            "rectification:item_list",
-            "rectification:ledger",
-            "risks:conflict_check_detail",
-            "risks:conflict_check_list",
-            "risks:file_list",
-            "risks:file_mine",
-            "risks:file_print",
-            "risks:opinion_compile",
-            "risks:opinion_export",
-            "risks:point_incident",
-            "risks:point_review",
-            "risks:section_edit",
-            "risks:section_print",
-            "risks:supplier_create",
-            "risks:supplier_edit",
-            "risks:supplier_import",
-            "risks:supplier_import_detail",
-            "risks:supplier_list",
-            "risks:supplier_template",
-            "risks:warnings",
         ],
         UNIT_FREE_WRITE: [
             "core:audit_job",  # an export of the installation's whole trail, which belongs to no unit
@@ -535,6 +565,22 @@ LISTS = {
     "core:record_pick",
     "core:rule_detail",
     "core:rule_list",
+    "discipline:case_list",
+    "discipline:clue_create",
+    "discipline:clue_export",
+    "discipline:clue_list",
+    "discipline:clue_member_search",
+    "discipline:clue_mine",
+    "discipline:disposal_awaiting",
+    "discipline:disposal_inquiries",
+    "discipline:disposal_shelved",
+    "discipline:report_list",
+    "discipline:retention_confirm",
+    "discipline:retention_list",
+    "discipline:reveal_list",
+    "discipline:sanction_list",
+    "discipline:stats_export",
+    "discipline:stats_table",
     "duties:assessment_round_list",
     "duties:assessment_table_create",
     "duties:assessment_table_list",
@@ -544,6 +590,18 @@ LISTS = {
     "duties:plan_create",
     "duties:plan_list",
     "duties:task_list",
+    "evaluation:campaign_create",
+    "evaluation:contribution_list",
+    "evaluation:contribution_run",
+    "evaluation:cycle_create",
+    "evaluation:cycle_list",
+    "evaluation:dashboard",
+    "evaluation:panel",
+    "evaluation:reports",
+    "evaluation:value_create",
+    "evaluation:value_import",
+    "evaluation:value_list",
+    "evaluation:value_template",
     "orglife:appraisal_list",
     "orglife:calendar",
     "orglife:calendar_mine",
@@ -569,8 +627,11 @@ LISTS = {
     "rectification:item_create",
     "rectification:item_list",
     "rectification:my_items",
+    "risks:conflict_check_list",
+    "risks:file_list",
     "risks:heat_map",
     "risks:my_points",
+    "risks:opinion_compile",
     "risks:opinion_list",
     "risks:point_create",
     "risks:point_export",
@@ -579,6 +640,11 @@ LISTS = {
     "risks:post_list",
     "risks:round_detail",
     "risks:round_list",
+    "risks:supplier_create",
+    "risks:supplier_import",
+    "risks:supplier_list",
+    "risks:supplier_template",
+    "risks:warnings",
     "study:bank_export",
     "study:bank_import",
     "study:bank_list",
@@ -607,6 +673,23 @@ GLOBAL = {
     "duties:assessment_round_list",
     "orgs:transfer_targets",
     "risks:round_list",
+}
+# Rows of the route table on which a page answers otherwise than on its other rows, by (page, the row's allowed
+# user): the record the row opens has moved on. A portal report registered as a clue is the clue's: its handlers and
+# the head of discipline inspection read it, intake no longer does (discipline.services.intake.may_read).
+ROWS = {
+    ("discipline:report_attachment", "lead"): "discipline.lead",
+    ("discipline:report_detail", "lead"): "discipline.lead",
+}
+# Rows of a LISTS page that ask for one unit by a parameter (?org=): a holder outside it is refused, as on an object
+# page, where without the parameter the page shows the holder's own units.
+UNIT_ROWS = {
+    ("evaluation:panel", "secretary_b"),
+}
+# Pages whose route-table secret is the text searched for, which the page says back to whoever searched ("no member
+# of this unit matches ..."): outside, the sweep looks for the row the search finds inside instead.
+SECRETS = {
+    "discipline:clue_member_search": lambda w: f'name="subject_member" value="{w.cast.members["b1"].pk}"',
 }
 
 # The API reads the sweep makes: those without an id, or with only the unit's (asked for branch_b).

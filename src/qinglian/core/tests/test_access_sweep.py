@@ -9,7 +9,9 @@ API operation requires, the registry (`orgs.access.BUILTIN_ROLES`) says which ro
   role with it, fails: the declared permission disagrees with what the view does);
 - outside, R is refused (404) on object routes even with the permission; lists are served to holders anywhere but
   show only their own subtree (the route's secret text must not appear);
-- personal routes serve every login, need-to-know routes serve no role by itself.
+- personal routes serve every login, need-to-know routes serve no role by itself;
+- a row of the route table on which its page answers otherwise (the matrix's ROWS, UNIT_ROWS) is judged by its own
+  entry, and a secret that the page echoes back to anyone is replaced by the matrix's SECRETS.
 
 The pages come from the URL resolver and the operations from the API's OpenAPI schema: a view or an endpoint without
 a matrix entry fails `test_every_page_and_operation_is_in_the_matrix`. Writes are swept for refusals only -- the
@@ -85,11 +87,20 @@ def test_every_page_and_operation_is_in_the_matrix():
 
 
 def test_the_matrix_names_only_registered_permissions():
-    used = {code for expr in [*matrix.PAGES.values(), *matrix.API.values()] for code in _codes(expr)}
+    expressions = [*matrix.PAGES.values(), *matrix.ROWS.values(), *matrix.API.values()]
+    used = {code for expr in expressions for code in _codes(expr)}
     assert used - set(PERMISSIONS) == set()
     assert set(matrix.LISTS) <= set(matrix.PAGES)
     assert {("get", path) for path in matrix.API_LISTS} <= set(matrix.API)
     assert not set(matrix.API) & {tuple(op.split(" ", 1)) for ops in matrix.API_NOT_SWEPT.values() for op in ops}
+
+
+def test_the_row_entries_name_one_row_of_the_route_table_each():
+    rows = [(route.name, route.allowed) for route in ROUTES]
+    for key in [*matrix.ROWS, *matrix.UNIT_ROWS]:
+        assert rows.count(key) == 1, key
+    assert {name for name, _allowed in matrix.UNIT_ROWS} <= matrix.LISTS
+    assert set(matrix.SECRETS) <= set(matrix.PAGES)
 
 
 # --- the sweep ---------------------------------------------------------------------------------------------------
@@ -141,14 +152,16 @@ def test_page_sweep(chunk, cast, client, django_user_model):
     sweep = Sweep(cast, django_user_model)
     world = sweep.world
     for route in _page_chunk(chunk):
-        expression = matrix.PAGES[route.name]
+        expression = matrix.ROWS.get((route.name, route.allowed), matrix.PAGES[route.name])
         if route.public or expression in (matrix.PUBLIC, matrix.UNIT_FREE_WRITE, matrix.UNDECLARED):
             continue
         assert expression != matrix.WRITE or route.method == "post", route.name
         granted = _roles_granting(expression)
         home = sweep.home_of(route)
-        listed = route.name in matrix.LISTS or expression == matrix.PERSONAL
-        secret = route.secret(world) if route.secret else None
+        listed = route.name in matrix.LISTS and (route.name, route.allowed) not in matrix.UNIT_ROWS
+        listed = listed or expression == matrix.PERSONAL
+        secret_of = matrix.SECRETS.get(route.name, route.secret)
+        secret = secret_of(world) if secret_of else None
         audit_before = AuditEvent.objects.count() if route.method == "post" else None
         for code in BUILTIN_ROLES:
             for side, unit in (("in", home), ("out", OUTSIDE[home])):
