@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from qinglian.orgs.models import PATH_END, STEP, Organisation, Role, RoleAssignment
+from qinglian.orgs.models import PATH_END, Organisation, Role, RoleAssignment, ancestor_paths
 
 
 @dataclass(frozen=True)
@@ -244,17 +244,20 @@ def scope_roots(user) -> list[Organisation]:
     return list(Organisation.objects.filter(path__in=roots).order_by("path"))
 
 
+def _roles_granting(action: str) -> list[int]:
+    return [r.pk for r in Role.objects.all() if action in r.permissions]
+
+
 def _holding(org: Organisation, *, action: str | None, roles: tuple[str, ...], on):
-    ancestors = [org.path[:i] for i in range(STEP, len(org.path) + 1, STEP)]
     assignments = (
         RoleAssignment.objects.active(on)
-        .filter(organisation__is_active=True, organisation__path__in=ancestors)
+        .filter(organisation__is_active=True, organisation__path__in=ancestor_paths(org.path))
         .filter(Q(include_subtree=True) | Q(organisation=org))
     )
     if roles:
         assignments = assignments.filter(role__code__in=roles)
     if action:
-        assignments = assignments.filter(role__in=[r.pk for r in Role.objects.all() if action in r.permissions])
+        assignments = assignments.filter(role__in=_roles_granting(action))
     return assignments
 
 
@@ -290,9 +293,9 @@ def nearest_holders_many(orgs, *, action: str, on=None) -> dict[int, list]:
     for a large set), instead of three per unit.
     """
     orgs = list(orgs)
-    lines = {org.pk: [org.path[:i] for i in range(STEP, len(org.path) + 1, STEP)] for org in orgs}
+    lines = {org.pk: ancestor_paths(org.path) for org in orgs}
     paths = sorted({path for line in lines.values() for path in line})
-    roles = [r.pk for r in Role.objects.all() if action in r.permissions]
+    roles = _roles_granting(action)
     at: dict[str, list[tuple[int, bool, int]]] = {}  # path -> (unit pk, with subtree, user pk)
     for start in range(0, len(paths), 2000):
         rows = (
@@ -336,7 +339,7 @@ def nearest_q(user, action: str, *, model) -> Q:
     for g in mine:
         if g.subtree:
             below |= Q(organisation__path__gt=g.path, organisation__path__lt=g.path + PATH_END)
-    roles = [r.pk for r in Role.objects.all() if action in r.permissions]
+    roles = _roles_granting(action)
     claims = (
         list(
             RoleAssignment.objects.active()

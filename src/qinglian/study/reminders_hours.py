@@ -37,7 +37,7 @@ def hours_reminders(today: date) -> int:
             .annotate(n=Count("pk"))
         )
         counts = {row["organisation"]: row["n"] for row in rows}
-        units = Organisation.objects.filter(pk__in=counts)
+        units = list(Organisation.objects.filter(pk__in=counts))
         recipients = access.nearest_holders_many(units, action=MANAGE, on=today)
         for org in units:
             users = recipients.get(org.pk)

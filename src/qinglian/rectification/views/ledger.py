@@ -22,8 +22,7 @@ from qinglian.rectification.views.common import scope_for, units_for, year_param
 UNITS_SHOWN = 300
 
 
-def _ledger_org(request) -> Organisation:
-    scope = scope_for(request, VIEW)
+def _ledger_org(request, scope: Organisation) -> Organisation:
     chosen = request.GET.get("org") or request.POST.get("org") or ""
     if chosen.isdigit() and int(chosen) != scope.pk:
         return get_visible_or_404(Organisation.objects, request.user, VIEW, pk=int(chosen))
@@ -46,11 +45,12 @@ def _year(raw) -> int | None:
 def ledger(request):
     """The unit's items by responsible unit and source: how many, being rectified, overdue, awaiting
     verification, closed, the closure rate and the median days to close."""
-    org = _ledger_org(request)
+    scope = scope_for(request, VIEW)
+    org = _ledger_org(request, scope)
     year = _year(request.GET.get("year"))
     today = timezone.localdate()
     table = ledger_table(ledger_items(request.user, org, year), today=today)
-    options = list(units_for(request.user, scope_for(request, VIEW), VIEW)[:UNITS_SHOWN])
+    options = list(units_for(request.user, scope, VIEW)[:UNITS_SHOWN])
     if org.pk not in {o.pk for o in options}:
         options.insert(0, org)
     context = {
@@ -74,7 +74,7 @@ def ledger(request):
 @require_POST
 def ledger_export(request):
     """Start the ledger export as a background job and go to its progress page."""
-    org = _ledger_org(request)
+    org = _ledger_org(request, scope_for(request, VIEW))
     fmt = request.POST.get("format", "")
     if fmt not in FORMATS:
         raise Http404
